@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import { BatchEnvelope, Event } from './schema.js';
+
+/** One problem with one field, e.g. `{ path: "items.0.price", message: "expected number" }`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** Checks the envelope only; `events` stays a list of unchecked values. */
+export function validateEnvelope(input: unknown): Validated<BatchEnvelope> {
+  return toValidated(BatchEnvelope.safeParse(input));
+}
+
+/** Checks one event; errors name the field inside the event. */
+export function validateEvent(input: unknown): Validated<Event> {
+  return toValidated(Event.safeParse(input));
+}
+
+/** Zod's issues as short, stable `{ path, message }` pairs for API responses. */
+export function fieldErrors(error: z.core.$ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+function toValidated<T>(result: z.ZodSafeParseResult<T>): Validated<T> {
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
+}
