@@ -54,6 +54,7 @@ export type CartEventType = (typeof CART_EVENT_TYPES)[number];
 
 /** Machine codes in error bodies: `{ "code": ..., "message": ... }`. */
 export const ERROR_CODES = {
+  badRequest: 'bad_request',
   invalidJson: 'invalid_json',
   invalidEnvelope: 'invalid_envelope',
   unknownSite: 'unknown_site',
@@ -65,6 +66,7 @@ export const ERROR_CODES = {
   rateLimited: 'rate_limited',
   overloaded: 'overloaded',
   notFound: 'not_found',
+  internal: 'internal_error',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -1,0 +1,2 @@
+export { chromiumPath, launchChromium, type LaunchedBrowser } from './browser.js';
+export { waitFor } from './wait.js';

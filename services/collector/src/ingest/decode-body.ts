@@ -1,0 +1,32 @@
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { ERROR_CODES, LIMITS } from '@spur/protocol';
+import { HttpError } from '../errors.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** The JSON value of a batch body: decompressed within the size bound, parsed without prototype tricks. */
+export async function decodeBody(raw: Buffer, contentEncoding: string | undefined, parse: (text: string) => unknown): Promise<unknown> {
+  const body = await decompress(raw, contentEncoding);
+  try {
+    return parse(body.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, ERROR_CODES.invalidJson, `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function decompress(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+    throw new HttpError(415, ERROR_CODES.unsupportedEncoding, `Content-Encoding "${encoding}" is not supported; send gzip or no encoding`);
+  }
+  try {
+    return await gunzipAsync(raw, { maxOutputLength: LIMITS.maxBodyBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new HttpError(413, ERROR_CODES.bodyTooLarge, `the body is larger than ${LIMITS.maxBodyBytes} bytes after decompression`);
+    }
+    throw new HttpError(400, ERROR_CODES.invalidJson, 'the body is not valid gzip');
+  }
+}
