@@ -1,0 +1,1 @@
+window.spur=window.spur||function(){(spur.q=spur.q||[]).push(arguments)};
