@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -39,6 +39,8 @@ export async function startCollector(config: Config, options: StartOptions = {})
     request_timeout: 30_000,
     max_open_connections: 8,
     clickhouse_settings: { date_time_input_format: 'basic' },
+    // The shipper reports ClickHouse failures itself, as JSON and rate-limited.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   const metrics = createMetrics();
   const cleanups: Array<() => Promise<void> | void> = [() => clickhouse.close()];

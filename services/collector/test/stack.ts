@@ -78,6 +78,9 @@ export async function startStack(env: Record<string, string> = {}, options: Star
   return stack;
 }
 
+/** Node's fetch says "node", which is (rightly) a bot: tests speak as a desktop Chrome. */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
 export interface Sent {
   status: number;
   headers: Headers;
@@ -88,7 +91,7 @@ export interface Sent {
 export async function postBatch(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<Sent> {
   const response = await fetch(`${baseUrl}/v1/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, ...headers },
+    headers: { 'content-type': 'text/plain;charset=UTF-8', origin: ORIGIN, 'user-agent': BROWSER_UA, ...headers },
     body: typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body),
   });
   const text = await response.text();

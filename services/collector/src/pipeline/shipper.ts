@@ -53,17 +53,23 @@ export class Shipper {
   private async loop(): Promise<void> {
     const { spool, flushIntervalMs, insertMaxBytes } = this.options;
     const signal = this.stopController.signal;
+    // A chunk that failed is retried as it is, never re-read: the spool's reader has moved on,
+    // and the same chunk keeps the same deduplication token.
+    let chunk: SpoolChunk | null = null;
     while (!signal.aborted) {
       try {
-        await spool.waitForData(signal);
-        // Small trickles wait for the flush interval so ClickHouse gets few, large parts.
-        const wait = this.lastInsertAt + flushIntervalMs - Date.now();
-        if (wait > 0 && spool.pendingBytes < insertMaxBytes / 4) await sleep(wait, this.hurry.signal);
-        const chunk = await spool.read(insertMaxBytes);
-        if (!chunk) continue;
+        if (!chunk) {
+          await spool.waitForData(signal);
+          // Small trickles wait for the flush interval so ClickHouse gets few, large parts.
+          const wait = this.lastInsertAt + flushIntervalMs - Date.now();
+          if (wait > 0 && spool.pendingBytes < insertMaxBytes / 4) await sleep(wait, this.hurry.signal);
+          chunk = await spool.read(insertMaxBytes);
+          if (!chunk) continue;
+        }
         this.lastInsertAt = Date.now();
         await this.ship(chunk);
         await spool.ack(chunk);
+        chunk = null;
         this.updateGauges();
         if (this.failures > 0) this.options.log.info({ failures: this.failures }, 'ClickHouse inserts work again');
         this.failures = 0;
