@@ -61,6 +61,10 @@ export async function startCollector(config: Config, options: StartOptions = {})
     await warmSessions(clickhouse, config.clickhouse.database, sessions, logger);
 
     const spool = await Spool.open({ dir: config.spool.dir, maxBytes: config.spool.maxBytes });
+    const { truncatedBytes, corrupt, invalidCursor } = spool.recovery;
+    if (truncatedBytes > 0 || corrupt.length > 0 || invalidCursor) {
+      logger.warn({ truncatedBytes, corrupt, invalidCursor }, 'spool recovered from damage: a torn tail was cut off and/or corrupt regions were skipped');
+    }
     if (spool.pendingRecords > 0) logger.info({ records: spool.pendingRecords, bytes: spool.pendingBytes }, 'replaying events a previous run left in the spool');
     cleanups.push(() => spool.close());
 
