@@ -1,7 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
 
 /** Where Debian's chromium lives; CHROMIUM_PATH overrides. */
@@ -31,21 +28,19 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
-/** Headless Debian Chromium with a fresh, throw-away profile. */
+/** Headless Debian Chromium; playwright gives it a fresh, throw-away profile and removes it on close. */
 export async function launchChromium(options: { args?: string[] } & Omit<LaunchOptions, 'args'> = {}): Promise<LaunchedBrowser> {
-  const profile = await mkdtemp(join(tmpdir(), 'spur-chromium-'));
   const { args = [], ...rest } = options;
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
     ...rest,
-    args: [...FLAGS, `--user-data-dir=${profile}`, ...args],
+    args: [...FLAGS, ...args],
   });
   return {
     browser,
     async close() {
       await browser.close().catch(() => {});
-      await rm(profile, { recursive: true, force: true });
     },
   };
 }

@@ -150,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (config.demoDir) {
     await app.register(fastifyStatic, { root: config.demoDir, prefix: '/demo/', index: ['index.html'] });
     app.get('/', async (_request, reply) => reply.redirect('/demo/'));
+    app.get('/demo', async (_request, reply) => reply.redirect('/demo/'));
   }
   return app;
 }
