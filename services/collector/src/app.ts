@@ -114,7 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
         deps,
       );
-      if (origin && batch.sender === 'browser') reply.header('access-control-allow-origin', origin);
+      if (origin && batch.sender === 'browser') {
+        reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'retry-after, x-request-id');
+      }
       if (siteBuckets && !siteBuckets.take(batch.siteId, batch.response.accepted)) {
         metrics.rateLimited.inc({ scope: 'site' });
         throw new HttpError(429, ERROR_CODES.rateLimited, `site "${batch.siteId}" is over its event rate; retry after 1 s`, undefined, { 'retry-after': '1' });
