@@ -245,3 +245,20 @@ describe('operations endpoints', () => {
     expect(((await res.json()) as { code: string }).code).toBe('not_found');
   });
 });
+
+describe('load shedding', () => {
+  it('refuses batches beyond SPUR_MAX_INFLIGHT with 503 and Retry-After, and keeps the rest', async () => {
+    const small = await startStack({ SPUR_MAX_INFLIGHT: '1' });
+    try {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => postBatch(small.collector.url, batch([event()]))));
+      const shed = answers.filter((a) => a.status === 503);
+      expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+      expect(shed.length).toBeGreaterThan(0);
+      expect(shed[0]!.body.code).toBe('overloaded');
+      expect(shed[0]!.headers.get('retry-after')).toBe('1');
+      expect((await postBatch(small.collector.url, batch([event()]))).status).toBe(200);
+    } finally {
+      await small.stop();
+    }
+  });
+});

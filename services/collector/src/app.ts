@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import { BATCH_PATH, ERROR_CODES, LIMITS } from '@spur/protocol';
 import type { Config } from './config.js';
-import { HttpError } from './errors.js';
+import { HttpError, overloaded } from './errors.js';
 import { decodeBody } from './ingest/decode-body.js';
 import { DeliveryTracker } from './ingest/delivery.js';
 import type { Enricher } from './ingest/enricher.js';
@@ -71,6 +71,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     },
   });
+
+  // Load shedding: past this many batches in progress, refuse new ones before reading their
+  // bodies, so memory and latency stay bounded under overload instead of queueing.
+  let inflight = 0;
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST' || request.url.split('?')[0] !== BATCH_PATH) return;
+    if (inflight >= config.maxInflight) throw overloaded(1, 'the collector is at its concurrency bound');
+    inflight++;
+    (request as { countedInflight?: boolean }).countedInflight = true;
+  });
+  const release = async (request: FastifyRequest) => {
+    const counted = request as { countedInflight?: boolean };
+    if (counted.countedInflight) (counted.countedInflight = false), inflight--;
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
 
   const delivery = new DeliveryTracker();
   const siteBuckets = config.rateLimitPerSite > 0 ? new TokenBuckets(config.rateLimitPerSite) : undefined;

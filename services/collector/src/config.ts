@@ -51,6 +51,7 @@ const Env = z.object({
   SPUR_SPOOL_DIR: z.string().min(1).default('./.data/spool'),
   SPUR_SPOOL_MAX_MB: int(1, 1_048_576).default(1024),
   SPUR_MAX_PENDING_MB: int(1, 4096).default(64),
+  SPUR_MAX_INFLIGHT: int(1, 100_000).default(256),
   SPUR_FLUSH_INTERVAL_MS: int(10, 60_000).default(500),
   SPUR_INSERT_MAX_MB: int(1, 1024).default(16),
   SPUR_TRUST_PROXY: z.string().default('false'),
@@ -76,6 +77,8 @@ export interface Config {
   spool: { dir: string; maxBytes: number };
   /** Bound on request bodies held in memory while they wait for the spool. */
   maxPendingBytes: number;
+  /** Batch requests being processed at once; more are refused with 503 before their body is read. */
+  maxInflight: number;
   flushIntervalMs: number;
   insertMaxBytes: number;
   /** Fastify's trustProxy: false, true, a hop count or a list of addresses/CIDRs. */
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     retentionDays: e.SPUR_RETENTION_DAYS,
     spool: { dir: resolve(cwd, e.SPUR_SPOOL_DIR), maxBytes: e.SPUR_SPOOL_MAX_MB * 1024 * 1024 },
     maxPendingBytes: e.SPUR_MAX_PENDING_MB * 1024 * 1024,
+    maxInflight: e.SPUR_MAX_INFLIGHT,
     flushIntervalMs: e.SPUR_FLUSH_INTERVAL_MS,
     insertMaxBytes: e.SPUR_INSERT_MAX_MB * 1024 * 1024,
     trustProxy: parseTrustProxy(e.SPUR_TRUST_PROXY),
