@@ -128,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           receivedAt,
           requestId: request.id,
         },
-        deps,
+        { sites, enricher: deps.enricher, delivery },
       );
       if (origin && batch.sender === 'browser') {
         reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'retry-after, x-request-id');
@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (rejected.length > 0) metrics.eventsRejected.inc({ site: batch.siteId, reason: 'invalid_event' }, rejected.length);
       metrics.batchEvents.observe(batch.response.accepted + rejected.length);
       for (const [field, count] of Object.entries(batch.stripped)) metrics.fieldsStripped.inc({ field }, count);
-      recordDelivery(batch, delivery, metrics);
+      if (batch.dropped > 0) metrics.sdkDropped.inc(batch.dropped);
       return batch.response;
     },
   );
@@ -161,6 +161,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/metrics', async (_request, reply) => {
     deps.beforeMetrics?.();
+    // Delivery counts live in the tracker (hot path: plain numbers); the metrics mirror them.
+    metrics.sdkReceived.reset();
+    metrics.sdkReceived.inc(delivery.received);
+    metrics.sdkExpected.reset();
+    metrics.sdkExpected.inc(delivery.expected);
     metrics.sdkDelivery.set(delivery.ratio);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -171,14 +176,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.get('/demo', async (_request, reply) => reply.redirect('/demo/'));
   }
   return app;
-}
-
-function recordDelivery(batch: ReturnType<typeof processBatch>, delivery: DeliveryTracker, metrics: Metrics): void {
-  const before = { received: delivery.received, expected: delivery.expected };
-  for (const { pageId, seq } of batch.sequences) delivery.observe(pageId, seq);
-  if (delivery.received > before.received) metrics.sdkReceived.inc(delivery.received - before.received);
-  if (delivery.expected > before.expected) metrics.sdkExpected.inc(delivery.expected - before.expected);
-  if (batch.dropped > 0) metrics.sdkDropped.inc(batch.dropped);
 }
 
 /** A hop count means: trust that many proxies in front of us. */

@@ -35,9 +35,9 @@ export interface EventFacts {
   clickId: string;
 }
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-
 export function eventRow(event: Event, request: RequestFacts, facts: EventFacts): string {
+  // Columns left out of a JSONEachRow line get their default ('' / 0 / [] / NULL), so empty
+  // values are not written: fewer keys to stringify on the hot path, fewer bytes in the spool.
   const row: Record<string, unknown> = {
     event_id: event.id,
     site_id: request.siteId,
@@ -48,46 +48,45 @@ export function eventRow(event: Event, request: RequestFacts, facts: EventFacts)
     received_at: dateTime64(request.receivedAt),
     visitor_id: request.visitorId,
     session_id: facts.sessionId,
-    user_id: facts.userId,
-    page_id: event.page_id ?? NIL_UUID,
-    seq: event.seq ?? 0,
     url: facts.url,
     hostname: facts.hostname,
     path: facts.path,
-    title: event.title ?? '',
-    referrer: facts.referrer,
-    referrer_host: facts.referrerHost,
     channel: facts.channel,
-    utm_source: facts.utmSource,
-    utm_medium: facts.utmMedium,
-    utm_campaign: facts.utmCampaign,
-    utm_term: facts.utmTerm,
-    utm_content: facts.utmContent,
-    click_id: facts.clickId,
     browser: request.browser,
-    browser_version: request.browserVersion,
     os: request.os,
     device: request.device,
-    is_bot: request.isBot,
-    sdk: request.sdk,
   };
+  if (facts.userId) row.user_id = facts.userId;
+  if (event.page_id !== undefined) row.page_id = event.page_id;
+  if (event.seq) row.seq = event.seq;
+  if (event.title) row.title = event.title;
+  if (facts.referrer) (row.referrer = facts.referrer), (row.referrer_host = facts.referrerHost);
+  if (facts.utmSource) row.utm_source = facts.utmSource;
+  if (facts.utmMedium) row.utm_medium = facts.utmMedium;
+  if (facts.utmCampaign) row.utm_campaign = facts.utmCampaign;
+  if (facts.utmTerm) row.utm_term = facts.utmTerm;
+  if (facts.utmContent) row.utm_content = facts.utmContent;
+  if (facts.clickId) row.click_id = facts.clickId;
+  if (request.browserVersion) row.browser_version = request.browserVersion;
+  if (request.isBot) row.is_bot = true;
+  if (request.sdk) row.sdk = request.sdk;
   if (event.props) row.props = stringValues(event.props);
 
   switch (event.type) {
     case 'click': {
       const el = event.element;
       row.element_tag = el.tag;
-      row.element_text = el.text;
-      row.element_selector = el.selector;
-      row.element_id = el.id ?? '';
-      row.element_classes = el.classes ?? [];
-      row.element_href = el.href ?? '';
-      row.element_attrs = el.attrs ?? {};
+      if (el.text) row.element_text = el.text;
+      if (el.selector) row.element_selector = el.selector;
+      if (el.id) row.element_id = el.id;
+      if (el.classes?.length) row.element_classes = el.classes;
+      if (el.href) row.element_href = el.href;
+      if (el.attrs) row.element_attrs = el.attrs;
       break;
     }
     case 'search':
       row.search_query = event.query;
-      row.search_results = event.results ?? null;
+      if (event.results !== undefined) row.search_results = event.results;
       break;
     case 'custom':
       row.name = event.name;
@@ -99,8 +98,8 @@ export function eventRow(event: Event, request: RequestFacts, facts: EventFacts)
     case 'begin_checkout':
     case 'purchase':
       row.items = event.items;
-      row.currency = event.currency ?? '';
-      row.value = event.value ?? null;
+      if (event.currency) row.currency = event.currency;
+      if (event.value !== undefined) row.value = event.value;
       if (event.type === 'purchase') row.transaction_id = event.transaction_id;
       break;
     case 'page_view':

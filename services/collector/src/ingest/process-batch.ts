@@ -1,6 +1,7 @@
 import { ERROR_CODES, validateEnvelope, validateEvent, type BatchResponse, type RejectedEvent } from '@spur/protocol';
 import { HttpError } from '../errors.js';
 import type { Sender, SiteRegistry } from '../sites.js';
+import type { DeliveryTracker } from './delivery.js';
 import type { Enricher } from './enricher.js';
 import { dateTime64, eventRow } from './event-row.js';
 
@@ -25,9 +26,8 @@ export interface ProcessedBatch {
   eventRows: string;
   /** JSONEachRow lines for spur.rejected_events. */
   rejectedRows: string;
-  /** Events the SDK says it dropped, and its per-page sequence numbers, for the delivery metric. */
+  /** Events the SDK says it dropped, for the delivery metric. */
   dropped: number;
-  sequences: Array<{ pageId: string; seq: number }>;
   /** Fields a browser may not set that were removed, by name. */
   stripped: Record<string, number>;
 }
@@ -35,6 +35,8 @@ export interface ProcessedBatch {
 export interface BatchContext {
   sites: SiteRegistry;
   enricher: Enricher;
+  /** Sees each accepted event's page id and sequence number (the delivery-rate metric). */
+  delivery?: Pick<DeliveryTracker, 'observe'>;
 }
 
 /**
@@ -55,7 +57,6 @@ export function processBatch(request: BatchRequest, ctx: BatchContext): Processe
 
   let requestFacts: ReturnType<Enricher['request']> | undefined;
   const rejected: RejectedEvent[] = [];
-  const sequences: ProcessedBatch['sequences'] = [];
   let eventRows = '';
   let rejectedRows = '';
 
@@ -86,7 +87,7 @@ export function processBatch(request: BatchRequest, ctx: BatchContext): Processe
         ? (requestFacts ??= ctx.enricher.request(requestInput(siteId, sentAt, request, ip, userAgent, envelope.value.sdk)))
         : ctx.enricher.request(requestInput(siteId, sentAt, request, ip, userAgent, envelope.value.sdk));
     eventRows += eventRow(event, facts, ctx.enricher.event(event, facts, userId)) + '\n';
-    if (event.page_id !== undefined && event.seq !== undefined) sequences.push({ pageId: event.page_id, seq: event.seq });
+    if (ctx.delivery && event.page_id !== undefined && event.seq !== undefined) ctx.delivery.observe(event.page_id, event.seq);
   }
 
   return {
@@ -96,7 +97,6 @@ export function processBatch(request: BatchRequest, ctx: BatchContext): Processe
     eventRows,
     rejectedRows,
     dropped: envelope.value.dropped ?? 0,
-    sequences,
     stripped,
   };
 }
