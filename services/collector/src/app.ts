@@ -75,18 +75,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Load shedding: past this many batches in progress, refuse new ones before reading their
   // bodies, so memory and latency stay bounded under overload instead of queueing.
   let inflight = 0;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== BATCH_PATH) return;
     if (inflight >= config.maxInflight) throw overloaded(1, 'the collector is at its concurrency bound');
     inflight++;
-    (request as { countedInflight?: boolean }).countedInflight = true;
+    // 'close' fires exactly once per response, whether it finished or the client went away.
+    reply.raw.once('close', () => inflight--);
   });
-  const release = async (request: FastifyRequest) => {
-    const counted = request as { countedInflight?: boolean };
-    if (counted.countedInflight) (counted.countedInflight = false), inflight--;
-  };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
 
   const delivery = new DeliveryTracker();
   const siteBuckets = config.rateLimitPerSite > 0 ? new TokenBuckets(config.rateLimitPerSite) : undefined;
