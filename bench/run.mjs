@@ -9,6 +9,7 @@
 // with --only or --quick writes bench/.work/BENCHMARKS.partial.md instead, unless --write.
 // Raw results: bench/.work/results.json; logs of the processes: bench/.work/logs/.
 // Everything runs on this machine over loopback; every load is bounded in time and count.
+import { execFileSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,19 @@ function fsyncLatency(dir) {
   return { p50: median(times), p99: times[Math.floor(times.length * 0.99) - 1] ?? times[times.length - 1], max: times[times.length - 1] };
 }
 
+/** The code under test: HEAD and whether services/ or packages/ differ from it. */
+function codeVersion() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const subject = git('log', '-1', '--format=%s').slice(0, 80);
+    const dirty = git('status', '--porcelain', '--', 'services', 'packages').split('\n').filter(Boolean).length;
+    return `commit ${head} (“${subject}”)${dirty ? ` + ${dirty} uncommitted change${dirty === 1 ? '' : 's'} in services/ and packages/` : ''}`;
+  } catch {
+    return 'unknown (no git)';
+  }
+}
+
 function machineInfo() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
@@ -90,6 +104,7 @@ function machineInfo() {
     node: process.version,
     date: new Date().toISOString(),
     loadavgAtStart: os.loadavg(),
+    code: codeVersion(),
     fsync: fsyncLatency(os.tmpdir()),
   };
 }
@@ -204,6 +219,7 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
         ['fdatasync of 8 KiB in the temp dir (spool disk)', `p50 ${fmt.ms(machine.fsync.p50, 2)}, p99 ${fmt.ms(machine.fsync.p99, 2)}`],
         ['load average when the bench started', machine.loadavgAtStart.map((x) => x.toFixed(2)).join(', ')],
         ['date', machine.date],
+        ['code measured', machine.code],
       ],
       ['l', 'l'],
     ),

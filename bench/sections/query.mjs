@@ -226,6 +226,7 @@ export async function runQuerySection({ quick = false } = {}) {
     res.bytesPerEvent = ev ? Number(ev.bytes) / Number(ev.rows) : undefined;
 
     // ------------------------------------------------------------ queries
+    const querySampler = startSampler({ clickhouse: clickhouse.pid });
     const queries = structuredClone(QUERIES);
     const docsSql = docsOverviewQuery();
     res.docsQuery = { sql: docsSql };
@@ -235,8 +236,10 @@ export async function runQuerySection({ quick = false } = {}) {
         await ch.raw(`${docsSql}\nFORMAT JSONCompact`);
         res.docsQuery.ok = true;
         queries.overview.sql = docsSql;
+        queries.overview.title = 'Daily overview, one site, 90 days (spur.daily_overview, the query from docs/schema.md as written)';
       } catch (error) {
         res.docsQuery.ok = false;
+        queries.overview.title = 'Daily overview, one site, 90 days (spur.daily_overview, the query from docs/schema.md with its result aliases renamed)';
         res.docsQuery.error = String(error.message).split('\n')[0].slice(0, 300);
         res.problems.push(
           `**The daily-overview query in docs/schema.md fails as written:** \`${res.docsQuery.error}\`. Its result aliases \`events\`, \`visitors\`, \`sessions\` shadow the state columns of the same names, so \`uniqExactMergeIf(events, …)\` receives the UInt64 result instead of the state. Timed below with the aliases renamed (\`events_\`, …); the owner of docs/schema.md should fix the doc (or add \`SETTINGS prefer_column_name_to_alias = 1\`).`,
@@ -267,6 +270,15 @@ export async function runQuerySection({ quick = false } = {}) {
         data: result.data,
       };
       log(`query ${name}: median ${res.queries[name].wallMs.toFixed(1)} ms wall, ${res.queries[name].serverMs?.toFixed(1)} ms server`);
+    }
+
+    res.queryProcs = querySampler.stop();
+    const disturbed = [
+      ['the load', res.load.procs],
+      ['the queries', res.queryProcs],
+    ].filter(([, p]) => p.otherPct > 15);
+    if (disturbed.length) {
+      res.problems.push(`**Other processes on this machine used CPU during** ${disturbed.map(([what, p]) => `${what} (${fmt.pct(p.otherPct)} of 200 %)`).join(' and ')}: those times are longer than this machine can do; rerun on a quiet machine.`);
     }
 
     // Cross-check: the overview from the MV and from raw events agree on events and page views.
