@@ -6,10 +6,11 @@ import type { Logger } from 'pino';
 import { BATCH_PATH, ERROR_CODES, LIMITS } from '@spur/protocol';
 import type { Config } from './config.js';
 import { HttpError, overloaded } from './errors.js';
-import { decodeBody } from './ingest/decode-body.js';
+import type { SessionTracker } from './enrich/index.js';
+import type { BatchPreparer } from './ingest/batch-preparer.js';
+import { completeBatch } from './ingest/complete-batch.js';
 import { DeliveryTracker } from './ingest/delivery.js';
-import type { Enricher } from './ingest/enricher.js';
-import { processBatch } from './ingest/process-batch.js';
+import type { ClientEnricher } from './ingest/enricher.js';
 import type { Metrics } from './metrics.js';
 import type { DurableWriter } from './pipeline/durable-writer.js';
 import { TokenBuckets } from './rate-limit.js';
@@ -20,7 +21,10 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   sites: SiteRegistry;
-  enricher: Enricher;
+  /** Decodes, validates and enriches batches (on ingest worker threads unless configured off). */
+  preparer: BatchPreparer;
+  clients: ClientEnricher;
+  sessions: SessionTracker;
   writer: DurableWriter;
   metrics: Metrics;
   sdk: SdkAsset;
@@ -49,7 +53,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'buffer', bodyLimit: LIMITS.maxBodyBytes }, (_req, body, done) =>
     done(null, body),
   );
-  const parseJson = secureJsonParse(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -112,19 +115,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const receivedAt = Date.now();
       const origin = request.headers.origin;
       reply.header('vary', 'Origin');
-      const body = await decodeBody(request.body as Buffer, request.headers['content-encoding'], parseJson);
-      const batch = processBatch(
-        {
-          body,
-          origin,
-          authorization: request.headers.authorization,
-          ip: request.ip,
-          userAgent: request.headers['user-agent'] ?? '',
-          receivedAt,
-          requestId: request.id,
-        },
-        { sites, enricher: deps.enricher, delivery },
-      );
+      const batch = await deps.preparer.prepare({
+        body: request.body as Buffer,
+        contentEncoding: request.headers['content-encoding'],
+        origin,
+        authorization: request.headers.authorization,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? '',
+        receivedAt,
+        requestId: request.id,
+      });
       if (origin && batch.sender === 'browser') {
         reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'retry-after, x-request-id');
       }
@@ -133,8 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         throw new HttpError(429, ERROR_CODES.rateLimited, `site "${batch.siteId}" is over its event rate; retry after 1 s`, undefined, { 'retry-after': '1' });
       }
 
+      const eventRows = completeBatch(batch, { clients: deps.clients, sessions: deps.sessions, delivery });
       const started = performance.now();
-      await deps.writer.write(batch.eventRows, batch.rejectedRows);
+      await deps.writer.write(eventRows, batch.rejectedRows);
       metrics.ackSeconds.observe((performance.now() - started) / 1000);
 
       const { accepted, rejected } = batch.response;
@@ -176,21 +177,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** A hop count means: trust that many proxies in front of us. */
 function trustProxyOption(value: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof value === 'number' ? (_address, hop) => hop < value : value;
-}
-
-/** Fastify's own JSON parser (secure-json-parse: refuses __proto__ and constructor.prototype). */
-function secureJsonParse(app: FastifyInstance): (text: string) => unknown {
-  const parser = app.getDefaultJsonParser('error', 'error');
-  return (text) => {
-    let out: unknown;
-    let failure: Error | undefined;
-    parser({} as FastifyRequest, text, (err, value) => {
-      failure = err ?? undefined;
-      out = value;
-    });
-    if (failure) throw failure;
-    return out;
-  };
 }
 
 /** Client mistakes get their 4xx and a machine code; anything else is a 500 that reveals nothing. */

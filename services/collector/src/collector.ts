@@ -5,7 +5,8 @@ import { buildApp } from './app.js';
 import { migrate, quoteIdentifier } from './clickhouse/migrate.js';
 import type { Config } from './config.js';
 import { SaltStore, SessionTracker } from './enrich/index.js';
-import { Enricher } from './ingest/enricher.js';
+import { createPreparer } from './ingest/batch-preparer.js';
+import { ClientEnricher } from './ingest/enricher.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { DurableWriter } from './pipeline/durable-writer.js';
 import { Shipper } from './pipeline/shipper.js';
@@ -85,11 +86,16 @@ export async function startCollector(config: Config, options: StartOptions = {})
     if (sdk.error) logger.warn(sdk.error);
     let stopping = false;
 
+    const preparer = createPreparer({ sites: config.sites, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }, config.ingestWorkers);
+    cleanups.push(() => preparer.close());
+
     const app = await buildApp({
       config,
       logger,
       sites: new SiteRegistry(config.sites),
-      enricher: new Enricher({ salts, sessions, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }),
+      preparer,
+      clients: new ClientEnricher(salts),
+      sessions,
       writer,
       metrics,
       sdk,

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_VARS, loadConfig } from './config.js';
+import { autoIngestWorkers, ConfigError, ENV_VARS, loadConfig } from './config.js';
 
 const SITES = JSON.stringify([{ id: 'demo', origins: ['http://127.0.0.1:8080/', 'https://Shop.Example'] }]);
 
@@ -31,6 +31,14 @@ describe('configuration', () => {
     expect(found[0]).toMatch(/^SPUR_PORT: .*65535.*\(got "99999"\)$/);
     expect(found.some((p) => p.startsWith('CLICKHOUSE_URL:'))).toBe(true);
     expect(found.some((p) => p.startsWith('SPUR_MIGRATE:'))).toBe(true);
+  });
+
+  it('sizes the ingest worker pool to the cores, or as configured', () => {
+    expect([1, 2, 4, 16].map((cores) => autoIngestWorkers(cores))).toEqual([0, 1, 3, 4]);
+    expect(loadConfig({ SPUR_SITES: SITES }).ingestWorkers).toBe(autoIngestWorkers());
+    expect(loadConfig({ SPUR_SITES: SITES, SPUR_INGEST_WORKERS: '0' }).ingestWorkers).toBe(0);
+    expect(loadConfig({ SPUR_SITES: SITES, SPUR_INGEST_WORKERS: '3' }).ingestWorkers).toBe(3);
+    expect(problems({ SPUR_SITES: SITES, SPUR_INGEST_WORKERS: 'many' })[0]).toMatch(/^SPUR_INGEST_WORKERS: .*\(got "many"\)$/);
   });
 
   it('refuses missing, malformed and duplicate sites with clear messages', () => {

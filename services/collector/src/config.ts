@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -52,6 +53,7 @@ const Env = z.object({
   SPUR_SPOOL_MAX_MB: int(1, 1_048_576).default(1024),
   SPUR_MAX_PENDING_MB: int(1, 4096).default(64),
   SPUR_MAX_INFLIGHT: int(1, 100_000).default(256),
+  SPUR_INGEST_WORKERS: z.union([z.literal('auto'), int(0, 64)]).default('auto'),
   SPUR_FLUSH_INTERVAL_MS: int(10, 60_000).default(500),
   SPUR_INSERT_MAX_MB: int(1, 1024).default(16),
   SPUR_TRUST_PROXY: z.string().default('false'),
@@ -79,6 +81,8 @@ export interface Config {
   maxPendingBytes: number;
   /** Batch requests being processed at once; more are refused with 503 before their body is read. */
   maxInflight: number;
+  /** Worker threads that decode, validate and enrich batches; 0 = on the main thread. */
+  ingestWorkers: number;
   flushIntervalMs: number;
   insertMaxBytes: number;
   /** Fastify's trustProxy: false, true, a hop count or a list of addresses/CIDRs. */
@@ -119,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     spool: { dir: resolve(cwd, e.SPUR_SPOOL_DIR), maxBytes: e.SPUR_SPOOL_MAX_MB * 1024 * 1024 },
     maxPendingBytes: e.SPUR_MAX_PENDING_MB * 1024 * 1024,
     maxInflight: e.SPUR_MAX_INFLIGHT,
+    ingestWorkers: e.SPUR_INGEST_WORKERS === 'auto' ? autoIngestWorkers() : e.SPUR_INGEST_WORKERS,
     flushIntervalMs: e.SPUR_FLUSH_INTERVAL_MS,
     insertMaxBytes: e.SPUR_INSERT_MAX_MB * 1024 * 1024,
     trustProxy: parseTrustProxy(e.SPUR_TRUST_PROXY),
@@ -186,4 +191,12 @@ export function normalizeOrigin(value: string): string | null {
 function show(value: string | undefined): string {
   if (value === undefined) return 'nothing';
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+}
+
+/**
+ * One core stays with the main thread (HTTP, spool, shipper); the others prepare batches. On a
+ * single core a worker would only add hand-over cost, so there is none.
+ */
+export function autoIngestWorkers(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(0, cores - 1));
 }

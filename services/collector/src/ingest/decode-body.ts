@@ -1,21 +1,25 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import secureJson from 'secure-json-parse';
 import { ERROR_CODES, LIMITS } from '@spur/protocol';
 import { HttpError } from '../errors.js';
 
 const gunzipAsync = promisify(gunzip);
+// The parser Fastify itself uses: plain JSON.parse, plus a refusal of __proto__ and
+// constructor.prototype keys, which could otherwise poison objects built from the batch.
+const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
 /** The JSON value of a batch body: decompressed within the size bound, parsed without prototype tricks. */
-export async function decodeBody(raw: Buffer, contentEncoding: string | undefined, parse: (text: string) => unknown): Promise<unknown> {
+export async function decodeBody(raw: Uint8Array, contentEncoding: string | undefined): Promise<unknown> {
   const body = await decompress(raw, contentEncoding);
   try {
-    return parse(body.toString('utf8'));
+    return secureJson.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), undefined, PARSE_OPTIONS);
   } catch (error) {
     throw new HttpError(400, ERROR_CODES.invalidJson, `the body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
-async function decompress(raw: Buffer, contentEncoding: string | undefined): Promise<Buffer> {
+async function decompress(raw: Uint8Array, contentEncoding: string | undefined): Promise<Uint8Array> {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw;
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {

@@ -1,31 +1,56 @@
 /**
  * How many events browsers meant to send versus how many arrived. Each event carries its page
  * view's id and its position in it (seq 0, 1, 2, …), so the highest seq seen for a page says how
- * many events that page produced: gaps are events lost on the way. Memory is bounded by
- * forgetting the oldest pages first.
+ * many events that page produced: gaps are events lost on the way.
+ *
+ * Memory is bounded by two generations of at most maxPages/2 pages each: when the current one is
+ * full it becomes the previous one and the old previous one is dropped whole. This forgets the
+ * oldest pages in O(1) without iterating a Map (V8 walks over the deleted slots at the front of a
+ * Map on every `keys().next()`, which made per-entry eviction the hottest line of the collector).
  */
 export class DeliveryTracker {
-  private readonly maxSeq = new Map<string, number>();
+  private current = new Map<string, number>();
+  private previous = new Map<string, number>();
+  private readonly generationSize: number;
   received = 0;
   expected = 0;
 
-  constructor(private readonly maxPages = 100_000) {}
+  constructor(maxPages = 100_000) {
+    if (!Number.isInteger(maxPages) || maxPages < 2) throw new RangeError('maxPages must be an integer ≥ 2');
+    this.generationSize = maxPages >> 1;
+  }
+
+  /** Pages remembered now (at most maxPages). */
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
 
   observe(pageId: string, seq: number): void {
     this.received++;
-    const known = this.maxSeq.get(pageId);
+    let known = this.current.get(pageId);
     if (known === undefined) {
-      this.expected += seq + 1;
-      if (this.maxSeq.size >= this.maxPages) this.maxSeq.delete(this.maxSeq.keys().next().value!);
-      this.maxSeq.set(pageId, seq);
-    } else if (seq > known) {
-      this.expected += seq - known;
-      this.maxSeq.set(pageId, seq);
-    }
+      known = this.previous.get(pageId);
+      if (known === undefined) {
+        this.expected += seq + 1;
+        this.remember(pageId, seq);
+        return;
+      }
+      // Still active: carry it into the current generation so it is not forgotten next.
+      this.remember(pageId, Math.max(known, seq));
+    } else if (seq > known) this.current.set(pageId, seq);
+    if (seq > known) this.expected += seq - known;
   }
 
   /** Share of the events browsers produced that arrived; 1 when nothing was seen yet. */
   get ratio(): number {
     return this.expected === 0 ? 1 : Math.min(1, this.received / this.expected);
+  }
+
+  private remember(pageId: string, seq: number): void {
+    if (this.current.size >= this.generationSize) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(pageId, seq);
   }
 }

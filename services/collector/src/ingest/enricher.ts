@@ -1,24 +1,59 @@
 import type { Event } from '@spur/protocol';
-import {
-  classifyChannel,
-  correctTimestamp,
-  createUrlCleaner,
-  parseUserAgent,
-  referrerHost,
-  visitorId,
-  type SaltStore,
-  type SessionTracker,
-} from '../enrich/index.js';
+import { classifyChannel, correctTimestamp, createUrlCleaner, parseUserAgent, referrerHost, visitorId, type SaltStore } from '../enrich/index.js';
 import type { EventFacts, RequestFacts } from './event-row.js';
 
-export interface EnricherOptions {
-  salts: Pick<SaltStore, 'saltFor'>;
-  sessions: SessionTracker;
+// Enrichment in two parts, split by what they need:
+// - EventEnricher: a pure function of the event and the request's clocks (URL cleaning, UTM,
+//   referrer, the event's own channel, skew correction). It holds no state, so it runs in the
+//   ingest workers, next to validation.
+// - ClientEnricher: what depends on the sender (user agent, daily-salted visitor id). It needs
+//   the current salt, so it runs where the SaltStore lives: the main thread. Sessions are
+//   assigned there too (complete-batch.ts): one SessionTracker sees every event.
+
+export interface EventEnricherOptions {
   stripParams: readonly string[];
   maxEventAgeMs: number;
 }
 
-export interface RequestInput {
+export class EventEnricher {
+  private readonly cleanUrl: ReturnType<typeof createUrlCleaner>;
+
+  constructor(private readonly options: EventEnricherOptions) {
+    this.cleanUrl = createUrlCleaner(options.stripParams);
+  }
+
+  event(event: Event, sentAt: number, receivedAt: number, userId: string): EventFacts {
+    const ts = correctTimestamp(event.ts, sentAt, receivedAt, this.options.maxEventAgeMs);
+    const page = this.cleanUrl(event.url);
+    const referrer = event.referrer ? this.cleanUrl(event.referrer) : undefined;
+    const refHost = referrer ? referrer.hostname || referrerHost(event.referrer) : '';
+    const channel = classifyChannel({
+      utm_source: page.utm_source,
+      utm_medium: page.utm_medium,
+      click_id: page.click_id,
+      referrer_host: refHost,
+      page_host: page.hostname,
+    });
+    return {
+      ts,
+      channel,
+      userId,
+      url: page.url,
+      hostname: page.hostname,
+      path: page.path,
+      referrer: referrer ? referrer.url : '',
+      referrerHost: refHost,
+      utmSource: page.utm_source,
+      utmMedium: page.utm_medium,
+      utmCampaign: page.utm_campaign,
+      utmTerm: page.utm_term,
+      utmContent: page.utm_content,
+      clickId: page.click_id,
+    };
+  }
+}
+
+export interface ClientInput {
   siteId: string;
   sentAt: number;
   receivedAt: number;
@@ -28,61 +63,23 @@ export interface RequestInput {
   sdk: string;
 }
 
-/** Turns what a request tells us into the columns spur.events stores. */
-export class Enricher {
-  private readonly cleanUrl: ReturnType<typeof createUrlCleaner>;
+/** The columns that come from who sent the events: once per sender, not per event. */
+export class ClientEnricher {
+  constructor(private readonly salts: Pick<SaltStore, 'saltFor'>) {}
 
-  constructor(private readonly options: EnricherOptions) {
-    this.cleanUrl = createUrlCleaner(options.stripParams);
-  }
-
-  /** Once per request: a batch shares its sender's IP and user agent. */
-  request(input: RequestInput): RequestFacts {
+  request(input: ClientInput): RequestFacts {
     const ua = parseUserAgent(input.userAgent);
-    const salt = this.options.salts.saltFor(input.receivedAt);
     return {
       siteId: input.siteId,
       sentAt: input.sentAt,
       receivedAt: input.receivedAt,
-      visitorId: visitorId(salt, input.siteId, input.ip, input.userAgent),
+      visitorId: visitorId(this.salts.saltFor(input.receivedAt), input.siteId, input.ip, input.userAgent),
       browser: ua.browser,
       browserVersion: ua.browser_version,
       os: ua.os,
       device: ua.device,
       isBot: ua.is_bot,
       sdk: input.sdk,
-    };
-  }
-
-  event(event: Event, request: RequestFacts, userId: string): EventFacts {
-    const ts = correctTimestamp(event.ts, request.sentAt, request.receivedAt, this.options.maxEventAgeMs);
-    const page = this.cleanUrl(event.url);
-    const referrer = event.referrer ? this.cleanUrl(event.referrer) : undefined;
-    const refHost = referrer ? referrer.hostname || referrerHost(event.referrer) : '';
-    const own = classifyChannel({
-      utm_source: page.utm_source,
-      utm_medium: page.utm_medium,
-      click_id: page.click_id,
-      referrer_host: refHost,
-      page_host: page.hostname,
-    });
-    const session = this.options.sessions.assign(request.visitorId, ts, own);
-    return {
-      ts,
-      sessionId: session.id,
-      userId,
-      url: page.url,
-      hostname: page.hostname,
-      path: page.path,
-      referrer: referrer ? referrer.url : '',
-      referrerHost: refHost,
-      channel: session.channel,
-      utmSource: page.utm_source,
-      utmMedium: page.utm_medium,
-      utmCampaign: page.utm_campaign,
-      utmTerm: page.utm_term,
-      utmContent: page.utm_content,
-      clickId: page.click_id,
     };
   }
 }

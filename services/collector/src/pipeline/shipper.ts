@@ -60,9 +60,11 @@ export class Shipper {
       try {
         if (!chunk) {
           await spool.waitForData(signal);
-          // Small trickles wait for the flush interval so ClickHouse gets few, large parts.
+          // Inserts wait for the flush interval unless a full block is ready, so ClickHouse gets
+          // few, large parts: its CPU per row falls with the block size, and on a shared machine
+          // that CPU is what the collector's own work competes with.
           const wait = this.lastInsertAt + flushIntervalMs - Date.now();
-          if (wait > 0 && spool.pendingBytes < insertMaxBytes / 4) await sleep(wait, this.hurry.signal);
+          if (wait > 0 && spool.pendingBytes < insertMaxBytes) await sleep(wait, this.hurry.signal);
           chunk = await spool.read(insertMaxBytes);
           if (!chunk) continue;
         }

@@ -1,0 +1,155 @@
+import { Worker } from 'node:worker_threads';
+import type { ErrorCode, FieldError } from '@spur/protocol';
+import type { SiteConfig } from '../config.js';
+import { HttpError } from '../errors.js';
+import { SiteRegistry } from '../sites.js';
+import { EventEnricher } from './enricher.js';
+import { prepareBatch, type BatchRequest, type PreparedBatch } from './prepare-batch.js';
+
+/** Runs prepareBatch: on the main thread, or spread over ingest worker threads. */
+export interface BatchPreparer {
+  prepare(request: BatchRequest): Promise<PreparedBatch>;
+  /** Batches being prepared right now. */
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+/** What an ingest worker is started with: everything prepareBatch needs, as plain data. */
+export interface PrepareSettings {
+  sites: SiteConfig[];
+  stripParams: string[];
+  maxEventAgeMs: number;
+}
+
+export function createPreparer(settings: PrepareSettings, workers: number): BatchPreparer {
+  return workers > 0 ? new WorkerPreparer(settings, workers) : new InlinePreparer(settings);
+}
+
+export class InlinePreparer implements BatchPreparer {
+  private readonly ctx;
+  pending = 0;
+
+  constructor(settings: PrepareSettings) {
+    this.ctx = { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
+  }
+
+  async prepare(request: BatchRequest): Promise<PreparedBatch> {
+    this.pending++;
+    try {
+      return await prepareBatch(request, this.ctx);
+    } finally {
+      this.pending--;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+// Messages between the main thread and an ingest worker.
+export type ToWorker = { id: number; request: BatchRequest };
+export type FromWorker =
+  | { id: number; batch: PreparedBatch }
+  | { id: number; httpError: { status: number; code: ErrorCode; message: string; errors?: FieldError[]; headers?: Record<string, string> } }
+  | { id: number; failure: string };
+
+interface Job {
+  resolve(batch: PreparedBatch): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  jobs: Map<number, Job>;
+}
+
+/**
+ * Decoding, validation, enrichment and serialisation are most of a batch's CPU and need no shared
+ * state, so they run on worker threads while the main thread serves HTTP, the spool and the
+ * shipper. Each batch goes to the worker with the fewest batches in hand. A worker that dies is
+ * replaced; its batches fail (the client gets a 500 and retries), nothing is acknowledged.
+ */
+export class WorkerPreparer implements BatchPreparer {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closing = false;
+  pending = 0;
+
+  constructor(
+    private readonly settings: PrepareSettings,
+    size: number,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  prepare(request: BatchRequest): Promise<PreparedBatch> {
+    if (this.closing) return Promise.reject(new Error('the ingest workers are stopped'));
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.jobs.size < slot.jobs.size) slot = s;
+    const id = this.nextId++;
+    // The body is copied once into a buffer of its own and moved, not copied again, to the worker.
+    const body = new Uint8Array(request.body);
+    return new Promise<PreparedBatch>((resolve, reject) => {
+      this.pending++;
+      slot.jobs.set(id, {
+        resolve: (batch) => (this.pending--, resolve(batch)),
+        reject: (error) => (this.pending--, reject(error)),
+      });
+      slot.worker.postMessage({ id, request: { ...request, body } } satisfies ToWorker, [body.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerUrl(), { workerData: this.settings, name: 'spur-ingest', execArgv: builtCodeExecArgv() });
+    const slot: Slot = { worker, jobs: new Map() };
+    worker.on('message', (message: FromWorker) => {
+      const job = slot.jobs.get(message.id);
+      if (!job) return;
+      slot.jobs.delete(message.id);
+      if ('batch' in message) job.resolve(message.batch);
+      else if ('httpError' in message) {
+        const e = message.httpError;
+        job.reject(new HttpError(e.status, e.code, e.message, e.errors, e.headers));
+      } else job.reject(new Error(`ingest worker: ${message.failure}`));
+    });
+    const fail = (why: string) => {
+      for (const job of slot.jobs.values()) job.reject(new Error(`ingest worker ${why}`));
+      slot.jobs.clear();
+      if (this.closing) return;
+      const index = this.slots.indexOf(slot);
+      if (index !== -1) this.slots[index] = this.spawn();
+    };
+    worker.on('error', (error) => fail(`failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) fail(`exited with code ${code}`);
+    });
+    // The HTTP server keeps the process alive; an idle worker must not.
+    worker.unref();
+    return slot;
+  }
+}
+
+/**
+ * The worker is built code, so its imports must resolve to built packages even when the parent
+ * runs from TypeScript sources with a "source" export condition (the tests): other flags
+ * (profiling, heap size) are inherited as usual.
+ */
+function builtCodeExecArgv(): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!;
+    if (arg === '--conditions' || arg === '-C') i++;
+    else if (!arg.startsWith('--conditions=')) args.push(arg);
+  }
+  return args;
+}
+
+/** The built worker next to this module in dist/; from the sources (tests), the built one. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return /\.ts$/.test(here) ? new URL('../../dist/ingest/ingest-worker.js', here) : new URL('./ingest/ingest-worker.js', here);
+}

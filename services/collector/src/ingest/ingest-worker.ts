@@ -1,0 +1,24 @@
+// Entry point of an ingest worker thread (see batch-preparer.ts): prepares batches sent by the
+// main thread and posts back the result or the HttpError that answers the request.
+import { parentPort, workerData } from 'node:worker_threads';
+import { HttpError } from '../errors.js';
+import { SiteRegistry } from '../sites.js';
+import type { FromWorker, PrepareSettings, ToWorker } from './batch-preparer.js';
+import { EventEnricher } from './enricher.js';
+import { prepareBatch } from './prepare-batch.js';
+
+const settings = workerData as PrepareSettings;
+const ctx = { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
+const port = parentPort!;
+
+port.on('message', ({ id, request }: ToWorker) => {
+  prepareBatch(request, ctx).then(
+    (batch) => port.postMessage({ id, batch } satisfies FromWorker),
+    (error: unknown) => {
+      if (error instanceof HttpError) {
+        const { status, code, message, errors, headers } = error;
+        port.postMessage({ id, httpError: { status, code, message, ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) } } satisfies FromWorker);
+      } else port.postMessage({ id, failure: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+    },
+  );
+});
