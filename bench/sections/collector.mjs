@@ -42,7 +42,7 @@ const OTHER_LOAD_WARN_PCT = 15;
 export function collectorPlan(quick) {
   return {
     batches: [20, 50],
-    connections: 32,
+    connections: Number(process.env.BENCH_CONNECTIONS) || 32,
     e2eSeconds: quick ? 5 : 15,
     bareSeconds: quick ? 4 : 8,
     warmSeconds: quick ? 1 : 2,
@@ -100,6 +100,11 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
     }
 
     // ---------------------------------------------------------------- ClickHouse + collector
+    // Collector settings to compare runs by (e.g. SPUR_INGEST_WORKERS=0 node bench/run.mjs …):
+    // taken from the bench's own environment and shown in the report with the rest.
+    const TUNABLES_FROM_ENV = Object.fromEntries(
+      ['SPUR_INGEST_WORKERS', 'SPUR_FLUSH_INTERVAL_MS', 'SPUR_INSERT_MAX_MB', 'SPUR_MAX_INFLIGHT'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+    );
     const chDir = join(tmp, 'clickhouse');
     const chPort = await freePort();
     clickhouse = await startClickHouse({ port: chPort, dataDir: chDir });
@@ -119,6 +124,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       SPUR_RATE_LIMIT_PER_IP: '0',
       SPUR_TRUST_PROXY: '1',
       SPUR_LOG_LEVEL: 'warn',
+      ...TUNABLES_FROM_ENV,
     });
     res.collectorEnv = { ...collectorEnv('<tmp>/spool'), CLICKHOUSE_URL: '<embedded>', SPUR_PORT: '<free port>', SPUR_SITES: `[{"id":"${SITE}","serverKey":"…"}]` };
     const startCollectorProcess = async (name, { nodeOptions = [], spool = name } = {}) => {

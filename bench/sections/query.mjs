@@ -129,16 +129,27 @@ export function docsOverviewQuery() {
   return sql.replace(/site_id = '[^']*'/, `site_id = '${QUERY_SITE}'`);
 }
 
-/** The same query with its result aliases renamed so none shadows a column (see the report). */
-const OVERVIEW_FIXED = `SELECT
-    day,
-    uniqMerge(visitors) AS visitors_,
-    uniqMerge(sessions) AS sessions_,
-    uniqExactMergeIf(events, type = 'page_view') AS page_views,
-    uniqExactMerge(events) AS events_
-FROM spur.daily_overview
-WHERE site_id = '${QUERY_SITE}' AND day >= today() - 90
-GROUP BY day
+/** Fallback when docs/schema.md has no overview query: the same shape as the documented one. */
+const OVERVIEW_FIXED = `SELECT day, visitors, sessions, page_views, events
+FROM
+(
+    SELECT day, uniqMerge(visitors) AS visitors, uniqMerge(sessions) AS sessions
+    FROM spur.daily_overview
+    WHERE site_id = '${QUERY_SITE}' AND day >= today() - 90
+    GROUP BY day
+) AS people
+INNER JOIN
+(
+    SELECT day, sumIf(n, type = 'page_view') AS page_views, sum(n) AS events
+    FROM
+    (
+        SELECT day, type, uniqExactMerge(events) AS n
+        FROM spur.daily_overview
+        WHERE site_id = '${QUERY_SITE}' AND day >= today() - 90
+        GROUP BY day, type
+    )
+    GROUP BY day
+) AS counts USING day
 ORDER BY day`;
 
 export const QUERIES = {
@@ -239,14 +250,12 @@ export async function runQuerySection({ quick = false } = {}) {
         queries.overview.title = 'Daily overview, one site, 90 days (spur.daily_overview, the query from docs/schema.md as written)';
       } catch (error) {
         res.docsQuery.ok = false;
-        queries.overview.title = 'Daily overview, one site, 90 days (spur.daily_overview, the query from docs/schema.md with its result aliases renamed)';
+        queries.overview.title = 'Daily overview, one site, 90 days (spur.daily_overview, the bench\'s copy: the docs query failed)';
         res.docsQuery.error = String(error.message).split('\n')[0].slice(0, 300);
-        res.problems.push(
-          `**The daily-overview query in docs/schema.md fails as written:** \`${res.docsQuery.error}\`. Its result aliases \`events\`, \`visitors\`, \`sessions\` shadow the state columns of the same names, so \`uniqExactMergeIf(events, …)\` receives the UInt64 result instead of the state. Timed below with the aliases renamed (\`events_\`, …); the owner of docs/schema.md should fix the doc (or add \`SETTINGS prefer_column_name_to_alias = 1\`).`,
-        );
+        res.problems.push(`**The daily-overview query in docs/schema.md fails as written:** \`${res.docsQuery.error}\`. Timed below is the bench's own copy of its intended shape.`);
       }
     }
-    for (const [name, q] of Object.entries(queries)) {
+    const timeQuery = async (name, q) => {
       const timings = [];
       let result;
       for (let i = 0; i <= runs; i++) {
@@ -270,7 +279,19 @@ export async function runQuerySection({ quick = false } = {}) {
         data: result.data,
       };
       log(`query ${name}: median ${res.queries[name].wallMs.toFixed(1)} ms wall, ${res.queries[name].serverMs?.toFixed(1)} ms server`);
-    }
+    };
+
+    // One bulk INSERT … SELECT leaves the view's partial states of each insert block side by side
+    // in one part per month (nothing to merge with), 10× the rows a live table keeps once its
+    // background merges have run. Time the overview as loaded, then in that merged state
+    // (OPTIMIZE … FINAL does what background merges do over time), which is what the target is for.
+    await timeQuery('overviewAsLoaded', { title: `${queries.overview.title}, as bulk-loaded (${fmt.int(res.overviewRows)} view rows, partial states not yet merged)`, sql: queries.overview.sql });
+    const optimizeStarted = performance.now();
+    await ch.raw('OPTIMIZE TABLE spur.daily_overview FINAL', { timeoutMs: 600_000 });
+    res.optimizeSeconds = (performance.now() - optimizeStarted) / 1000;
+    res.overviewRowsMerged = Number((await ch.one('SELECT count() AS rows FROM spur.daily_overview')).rows);
+    queries.overview.title = `${queries.overview.title}, after merges (${fmt.int(res.overviewRowsMerged)} view rows)`;
+    for (const [name, q] of Object.entries(queries)) await timeQuery(name, q);
 
     res.queryProcs = querySampler.stop();
     const disturbed = [
@@ -387,9 +408,12 @@ export function queryMarkdown(r) {
   const mvPart = r.parts.find((p) => p.table === 'daily_overview');
   const mvBytesPerEvent = mvPart ? Number(mvPart.bytes) / Number(r.counts.rows) : undefined;
   const rawVsMv = raw.wallMs / o.wallMs;
+  const loaded = q.overviewAsLoaded;
   out.push(
-    `- **Daily overview from \`spur.daily_overview\` (${fmt.ms(o.wallMs)}):** it reads only ${fmt.int(o.readRows)} pre-aggregated rows, but each holds a \`uniqExact\` state of event ids — every event's UUID (${fmt.num(mvBytesPerEvent, 1)} bytes per event on disk, about as large as the raw events' own id column). ` +
-      `\`uniqExactMerge\` rebuilds a hash set of all ${fmt.int(Number(r.counts.site_rows))} ids of the site's 90 days, so the query costs O(events), not O(days): it is bound by ClickHouse's CPU and memory for that hash set, and grows with traffic.`,
+    `- **Daily overview from \`spur.daily_overview\` (${fmt.ms(o.wallMs)} after merges${loaded ? `, ${fmt.ms(loaded.wallMs)} as bulk-loaded` : ''}):** it reads only ${fmt.int(o.readRows)} pre-aggregated rows, but each holds a \`uniqExact\` state of event ids — every event's UUID (${fmt.num(mvBytesPerEvent, 1)} bytes per event on disk, about as large as the raw events' own id column). ` +
+      `\`uniqExactMerge\` rebuilds the id sets of all ${fmt.int(Number(r.counts.site_rows))} events of the site's 90 days, so the query costs O(events), not O(days): it is bound by ClickHouse's CPU for those hash sets, and grows with traffic. ` +
+      `The documented query merges each id state once (per day and type, then sums; an event has one type) and runs the visitor/session merge as a second scan beside it. ` +
+      (loaded ? `As bulk-loaded, the view held ${fmt.int(r.overviewRows)} rows (one partial state per 1M-row insert block and key, in one part per month: nothing for background merges to do); merged (\`OPTIMIZE … FINAL\`, ${fmt.s(r.optimizeSeconds)}) it holds ${fmt.int(r.overviewRowsMerged)}, as a live table does once its parts have merged.` : ''),
   );
   out.push(
     `- **Overview from raw events with FINAL (${fmt.ms(raw.wallMs)}, ${rawVsMv >= 1 ? `${fmt.ratio(rawVsMv, 1)}× the time of the view` : `${fmt.ratio(1 / rawVsMv, 1)}× faster than the view`}):** scans ${fmt.int(raw.readRows)} rows of the site's 90 days (the sort key starts with the site) and de-duplicates them (FINAL) on 2 cores; \`uniq\` for visitors and sessions is approximate and cheap, \`count()\` after FINAL needs no id set.`,

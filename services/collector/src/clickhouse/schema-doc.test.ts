@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { startClickHouse, type EmbeddedClickHouse } from '@spur/clickhouse-embedded';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,5 +50,21 @@ describe('docs/schema.md', () => {
     const normalise = (m: Map<string, Array<[string, string]>>) =>
       Object.fromEntries([...m].map(([t, cols]) => [t, cols.map(([n, ty]) => `${n}: ${ty.replace(/\s+/g, ' ')}`)]));
     expect(normalise(documented)).toEqual(normalise(actual));
+  });
+
+  it('has SQL examples that run as written (every ```sql block in docs/ and the README)', async () => {
+    const root = new URL('../../../../', import.meta.url);
+    const files = ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const statements: Array<[string, string]> = [];
+    for (const file of files) {
+      const text = readFileSync(new URL(file, root), 'utf8');
+      for (const [, block] of text.matchAll(/```sql\n([\s\S]*?)```/g)) {
+        for (const sql of block!.replace(/--.*$/gm, '').split(/;\s*$/m)) if (sql.trim()) statements.push([file, sql.trim()]);
+      }
+    }
+    expect(statements.length).toBeGreaterThanOrEqual(4);
+    for (const [file, sql] of statements) {
+      await expect(client.query({ query: sql, format: 'JSONEachRow' }).then((r) => r.json()), `${file}:\n${sql}`).resolves.toBeInstanceOf(Array);
+    }
   });
 });
