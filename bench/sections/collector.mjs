@@ -42,7 +42,9 @@ const OTHER_LOAD_WARN_PCT = 15;
 export function collectorPlan(quick) {
   return {
     batches: [20, 50],
-    connections: Number(process.env.BENCH_CONNECTIONS) || 32,
+    // A collector's clients are many browsers: 128 connections keep the measurement CPU-bound
+    // rather than bound by one request's latency (fsync'd ack) times too few connections.
+    connections: 128,
     e2eSeconds: quick ? 5 : 15,
     bareSeconds: quick ? 4 : 8,
     warmSeconds: quick ? 1 : 2,
@@ -407,8 +409,14 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       }
       await check('profiled runs');
       const status = await collector.stop();
-      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      // One .cpuprofile per thread: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main
+      // thread is thread 0, the first ingest worker thread 1.
+      const profiles = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort();
+      const threadOf = (f) => Number(f.split('.').at(-3));
+      const file = profiles.find((f) => threadOf(f) === 0) ?? profiles[0];
+      const workerFile = profiles.find((f) => threadOf(f) > 0);
       res.profile = { exit: status, runs: {} };
+      if (workerFile) res.profile.workerFile = rel(join(profDir, workerFile));
       if (file) {
         res.profile.file = rel(join(profDir, file));
         res.profile.hotLines = hotLines(join(profDir, file), { top: 12 });
@@ -416,6 +424,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       else res.problems.push('The profiled collector wrote no .cpuprofile (did it exit cleanly on SIGTERM?).');
       for (const { batch, run, fromUs, toUs } of windows) {
         if (file) run.summary = summarizeProfile(join(profDir, file), { top: 20, fromUs, toUs });
+        if (workerFile) run.workerSummary = summarizeProfile(join(profDir, workerFile), { top: 20, fromUs, toUs });
         res.profile.runs[batch] = run;
         log(`profiled run ${batch}/batch: ${fmt.int(run.eventsPerSec)} acked events/s, collector CPU ${fmt.pct(run.procs.procs.collector.cpuPct)}`);
       }
@@ -803,32 +812,46 @@ export function collectorMarkdown(r) {
         `. Profile: \`${r.profile.file}\` (open it in Chrome DevTools → Performance).`,
     );
     out.push('');
-    const perEvent = (b) => (1000 * prof[b].summary.busyMs) / (prof[b].ok * b); // µs of main-thread time per event
-    const stepsBy = Object.fromEntries(profiled.map((b) => [b, profileSteps(prof[b].summary)]));
-    const stepNames = [...new Set(profiled.flatMap((b) => stepsBy[b].map((x) => x.step)))];
-    out.push('Main-thread time per acknowledged event, by request step (inclusive time of the step\'s function; share of the busy main thread in brackets):');
-    out.push('');
-    out.push(
-      table(
-        ['step', 'function', ...profiled.map((b) => `${b} events/batch`)],
-        [
-          ['**all main-thread work**', '', ...profiled.map((b) => `**${fmt.num(perEvent(b), 1)} µs** (100 %)`)],
-          ...stepNames.map((step) => {
-            const any = profiled.map((b) => stepsBy[b].find((x) => x.step === step)).find(Boolean);
-            return [
-              step,
-              `\`${any.name}\`${any.location && any.location !== 'V8' ? ` (\`${any.location}\`)` : ''}`,
-              ...profiled.map((b) => {
-                const x = stepsBy[b].find((y) => y.step === step);
-                return x ? `${fmt.num((x.pct / 100) * perEvent(b), 1)} µs (${fmt.pct(x.pct, 1)})` : '—';
-              }),
-            ];
-          }),
-        ],
-        ['l', 'l', ...profiled.map(() => 'r')],
-      ),
-    );
-    out.push('');
+    const stepsTable = (key, title, allLabel) => {
+      const withSummary = profiled.filter((b) => prof[b][key]);
+      if (!withSummary.length) return;
+      const perEvent = (b) => (1000 * prof[b][key].busyMs) / (prof[b].ok * b); // µs of this thread's time per event
+      const stepsBy = Object.fromEntries(withSummary.map((b) => [b, profileSteps(prof[b][key])]));
+      const stepNames = [...new Set(withSummary.flatMap((b) => stepsBy[b].map((x) => x.step)))];
+      out.push(title);
+      out.push('');
+      out.push(
+        table(
+          ['step', 'function', ...withSummary.map((b) => `${b} events/batch`)],
+          [
+            [`**${allLabel}**`, '', ...withSummary.map((b) => `**${fmt.num(perEvent(b), 1)} µs** (100 %)`)],
+            ...stepNames.map((step) => {
+              const any = withSummary.map((b) => stepsBy[b].find((x) => x.step === step)).find(Boolean);
+              return [
+                step,
+                `\`${any.name}\`${any.location && any.location !== 'V8' ? ` (\`${any.location}\`)` : ''}`,
+                ...withSummary.map((b) => {
+                  const x = stepsBy[b].find((y) => y.step === step);
+                  return x ? `${fmt.num((x.pct / 100) * perEvent(b), 1)} µs (${fmt.pct(x.pct, 1)})` : '—';
+                }),
+              ];
+            }),
+          ],
+          ['l', 'l', ...withSummary.map(() => 'r')],
+        ),
+      );
+      out.push('');
+    };
+    stepsTable('summary', "Main-thread time per acknowledged event, by request step (inclusive time of the step's function; share of the busy main thread in brackets):", 'all main-thread work');
+    if (profiled.some((b) => prof[b].workerSummary)) {
+      out.push(
+        `Ingest worker thread (\`${r.profile.workerFile}\`): busy ` +
+          profiled.filter((b) => prof[b].workerSummary).map((b) => `${fmt.pct(100 - prof[b].workerSummary.idlePct)} at ${b} events/batch`).join(', ') +
+          '. It decodes, validates, enriches and serialises each batch; the main thread above only hands batches over and completes them.',
+      );
+      out.push('');
+      stepsTable('workerSummary', "Worker-thread time per acknowledged event, by step (share of the busy worker in brackets):", 'all worker work');
+    }
     if (r.profile.hotLines?.length) {
       out.push('Hottest source lines of spur\'s own code (self samples per line, inlined callees included, over the whole profiled process — V8 does not time-stamp line ticks):');
       out.push('');
@@ -855,15 +878,17 @@ export function collectorMarkdown(r) {
 /** The request's steps, from the profile's inclusive times (first match per step). */
 const STEPS = [
   ['whole batch handler', (f) => /^src\/app\.ts/.test(f.location) && f.name === '(anonymous)' && /collector: app\.ts/.test(f.area)],
+  ['hand the batch to an ingest worker', (f) => f.name === 'prepare' && /batch-preparer\.ts/.test(f.location)],
   ['read body + JSON.parse (secure-json-parse)', (f) => f.name === 'decodeBody'],
   ['validate envelope (zod)', (f) => f.name === 'validateEnvelope'],
   ['validate each event (zod)', (f) => f.name === 'validateEvent'],
-  ['enrich per request (user agent, visitor hash)', (f) => f.name === 'request' && /enricher\.ts/.test(f.location)],
-  ['enrich per event (URL cleaning, channel, session)', (f) => f.name === 'event' && /enricher\.ts/.test(f.location)],
-  ['serialise the row (JSONEachRow)', (f) => f.name === 'eventRow'],
+  ['enrich per event (URL cleaning, UTM, referrer, channel)', (f) => f.name === 'event' && /enricher\.ts/.test(f.location)],
+  ['serialise the event\'s columns (JSON fragment)', (f) => f.name === 'eventColumns'],
+  ['complete the batch (visitor id, session, rows)', (f) => f.name === 'completeBatch'],
+  ['per sender: user agent, visitor hash', (f) => f.name === 'request' && /enricher\.ts/.test(f.location)],
   ['spool append (encode record, queue for fsync)', (f) => f.name === 'write' && /durable-writer/.test(f.location)],
-  ['SDK delivery tracking (page_id/seq)', (f) => f.name === 'recordDelivery'],
   ['send the answer (fastify Reply.send)', (f) => f.name === 'Reply.send'],
+  ['post the prepared batch back (structured clone)', (f) => f.name === 'postMessage'],
 ];
 
 function profileSteps(summary) {
@@ -890,7 +915,9 @@ function collectorReading(r) {
     let limit;
     if (e.procs.otherPct > OTHER_LOAD_WARN_PCT) limit = `disturbed: processes this bench did not start used ${fmt.pct(e.procs.otherPct)} of the 200 % (collector ${fmt.pct(c)}, ClickHouse ${fmt.pct(chCpu)}, load generator ${fmt.pct(lg)})`;
     else if (busy > 185) limit = `the machine is saturated (${fmt.pct(busy)} of 200 %): collector ${fmt.pct(c)}, ClickHouse ${fmt.pct(chCpu)}, load generator ${fmt.pct(lg)} share two cores, so each gets less than it could use`;
-    else if (c > 75)
+    else if (r.profile?.runs?.[b]?.workerSummary && r.profile.runs[b].workerSummary.idlePct < 15)
+      limit = `the collector's ingest worker thread is saturated (busy ${fmt.pct(100 - r.profile.runs[b].workerSummary.idlePct)} in the profiled run; main thread busy ${fmt.pct(100 - r.profile.runs[b].summary.idlePct)}; collector process ${fmt.pct(c)}) while the machine still had headroom (${fmt.pct(busy)} of 200 %)`;
+    else if (c > 75 && !r.profile?.runs?.[b]?.workerSummary)
       limit = `the collector is CPU-bound on its one JavaScript thread (${fmt.pct(c)} of a core for the process; the profiled runs below show the main thread idle only ${fmt.pct(r.profile?.runs?.[b]?.summary?.idlePct)} of the time) while the machine still had headroom (${fmt.pct(busy)} of 200 %)`;
     else limit = `no single process is saturated (collector ${fmt.pct(c)}, machine ${fmt.pct(busy)} of 200 %): latency of the fsync'd spool append per request bounds throughput at ${plan.connections} connections`;
     lines.push(`**${b} events/batch, ${fmt.int(e.eventsPerSec)} acked events/s:** ${limit}. ClickHouse kept up${e.drainSeconds > 3 ? ' only partly' : ''}: the spool held ${fmt.int(e.pendingAtEnd)} requests at the end and drained in ${fmt.s(e.drainSeconds)}.`);

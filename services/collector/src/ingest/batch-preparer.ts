@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits, type WorkerOptions } from 'node:worker_threads';
 import type { ErrorCode, FieldError } from '@spur/protocol';
 import type { SiteConfig } from '../config.js';
 import { HttpError } from '../errors.js';
@@ -19,7 +19,16 @@ export interface PrepareSettings {
   sites: SiteConfig[];
   stripParams: string[];
   maxEventAgeMs: number;
+  /** Heap bounds of each worker (defaults: WORKER_LIMITS). */
+  resourceLimits?: ResourceLimits;
 }
+
+/**
+ * A worker holds a few batches at a time, so a small young generation suffices: it keeps the
+ * collector's resident memory down under overload (each isolate has its own heap) at the cost of
+ * more frequent, cheap scavenges. The old-generation cap turns a runaway into a replaced worker.
+ */
+export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
 export function createPreparer(settings: PrepareSettings, workers: number): BatchPreparer {
   return workers > 0 ? new WorkerPreparer(settings, workers) : new InlinePreparer(settings);
@@ -104,7 +113,7 @@ export class WorkerPreparer implements BatchPreparer {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(workerUrl(), { workerData: this.settings, name: 'spur-ingest', execArgv: builtCodeExecArgv() });
+    const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: this.settings.resourceLimits ?? WORKER_LIMITS });
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (message: FromWorker) => {
       const job = slot.jobs.get(message.id);
@@ -146,6 +155,18 @@ function builtCodeExecArgv(): string[] {
     else if (!arg.startsWith('--conditions=')) args.push(arg);
   }
   return args;
+}
+
+/** A worker running the built ingest code, with the parent's flags where a worker accepts them. */
+function startWorker(options: WorkerOptions): Worker {
+  try {
+    return new Worker(workerUrl(), { ...options, execArgv: builtCodeExecArgv() });
+  } catch (error) {
+    // V8 and process-wide flags given on the command line (e.g. --max-old-space-size) are refused
+    // in a worker's execArgv: start it without the parent's flags instead of failing.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return new Worker(workerUrl(), { ...options, execArgv: [] });
+  }
 }
 
 /** The built worker next to this module in dist/; from the sources (tests), the built one. */
