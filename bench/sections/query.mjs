@@ -126,7 +126,7 @@ export function docsOverviewQuery() {
     .join('\n')
     .trim()
     .replace(/;\s*$/, '');
-  return sql.replace(/site_id = '[^']*'/, `site_id = '${QUERY_SITE}'`);
+  return sql.replace(/site_id = '[^']*'/g, `site_id = '${QUERY_SITE}'`);
 }
 
 /** Fallback when docs/schema.md has no overview query: the same shape as the documented one. */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -76,6 +77,7 @@ export async function startCollector(config: Config, options: StartOptions = {})
       metrics,
       flushIntervalMs: config.flushIntervalMs,
       insertMaxBytes: config.insertMaxBytes,
+      deadLetterDir: join(config.spool.dir, 'dead-letter'),
       log: logger,
     });
     shipper.start();

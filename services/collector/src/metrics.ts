@@ -17,6 +17,7 @@ export function createMetrics() {
     insertRows: new Counter({ name: 'spur_insert_rows_total', help: 'Rows inserted into ClickHouse, by table.', labelNames: ['table'], registers: [registry] }),
     insertBlocks: new Counter({ name: 'spur_insert_blocks_total', help: 'Insert blocks sent to ClickHouse.', registers: [registry] }),
     insertFailures: new Counter({ name: 'spur_insert_failures_total', help: 'Failed ClickHouse inserts (retried from the spool).', registers: [registry] }),
+    deadLetterRows: new Counter({ name: 'spur_dead_letter_rows_total', help: 'Rows ClickHouse refused as data, kept in the dead-letter directory instead of being inserted.', labelNames: ['table'], registers: [registry] }),
     spoolBytes: new Gauge({ name: 'spur_spool_pending_bytes', help: 'Acknowledged bytes on disk not yet in ClickHouse.', registers: [registry] }),
     spoolRecords: new Gauge({ name: 'spur_spool_pending_records', help: 'Acknowledged requests on disk not yet in ClickHouse.', registers: [registry] }),
     spoolSegments: new Gauge({ name: 'spur_spool_segments', help: 'Spool segment files on disk.', registers: [registry] }),

@@ -1,3 +1,5 @@
+import { appendFile, mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Spool, SpoolChunk } from '../spool/index.js';
@@ -14,10 +16,28 @@ export interface ShipperOptions {
   flushIntervalMs: number;
   /** Upper bound on one insert's body. */
   insertMaxBytes: number;
-  log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Where requests' rows that ClickHouse refuses as data are set aside (JSONEachRow files). */
+  deadLetterDir: string;
+  log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
 const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * ClickHouse error codes that say the data itself cannot be inserted (unparsable or out of range
+ * for its column), so no retry can succeed: CANNOT_PARSE_* (6, 25, 26, 27, 38, 41, 72, 376 UUID,
+ * 467 Bool),
+ * reading past the end of a value (32, 33), TYPE_MISMATCH (53), ARGUMENT_OUT_OF_BOUND (69),
+ * CANNOT_CONVERT_TYPE (70), INCORRECT_DATA (117), TOO_LARGE_STRING_SIZE (131),
+ * CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN (349). Anything else (network, timeouts, memory, a
+ * missing table) is treated as transient and retried.
+ */
+const DATA_ERROR_CODES = new Set(['6', '25', '26', '27', '32', '33', '38', '41', '53', '69', '70', '72', '117', '131', '349', '376', '467']);
+
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DATA_ERROR_CODES.has(code);
+}
 
 /**
  * Moves acknowledged rows from the spool into ClickHouse, in order, in large blocks. A block is
@@ -103,11 +123,55 @@ export class Shipper {
       if (parts.length === 0) continue;
       const table = TABLES[tag];
       const started = performance.now();
-      await this.insert(table, parts, `${chunk.id}:${tag}`);
+      try {
+        await this.insert(table, parts, `${chunk.id}:${tag}`);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await this.insertEachRequest(table, parts, `${chunk.id}:${tag}`, error);
+        continue;
+      }
       this.options.metrics.insertSeconds.observe((performance.now() - started) / 1000);
       this.options.metrics.insertBlocks.inc();
       this.options.metrics.insertRows.inc({ table }, parts.reduce((n, p) => n + countRows(p), 0));
     }
+  }
+
+  /**
+   * One request's rows that ClickHouse refuses would otherwise block every later row forever.
+   * So when a block is refused as data, its requests are inserted one by one (each with its own
+   * deduplication token, stable across retries), and the ones refused again are set aside in the
+   * dead-letter directory, acknowledged rows kept on disk for a person to look at, never dropped.
+   */
+  private async insertEachRequest(table: string, parts: Buffer[], token: string, cause: unknown): Promise<void> {
+    this.options.log.warn({ table, requests: parts.length, err: String(cause) }, 'ClickHouse refused a block as data; inserting its requests one by one');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      try {
+        await this.insert(table, [part], `${token}:${i}`);
+        this.options.metrics.insertBlocks.inc();
+        this.options.metrics.insertRows.inc({ table }, countRows(part));
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        const file = await this.deadLetter(table, part);
+        this.options.metrics.deadLetterRows.inc({ table }, countRows(part));
+        this.options.log.error({ table, rows: countRows(part), file, err: String(error) }, 'ClickHouse refused these rows; they are kept in the dead-letter file');
+      }
+    }
+  }
+
+  private async deadLetter(table: string, rows: Buffer): Promise<string> {
+    const { deadLetterDir } = this.options;
+    await mkdir(deadLetterDir, { recursive: true });
+    const file = join(deadLetterDir, `${table}.jsonl`);
+    await appendFile(file, rows);
+    // Durable before the spool forgets the rows.
+    const handle = await open(file, 'r+');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    return file;
   }
 
   private async insert(table: string, parts: Buffer[], token: string): Promise<void> {
