@@ -30,7 +30,9 @@ for (const batch of [20, 50]) {
     return { body: Buffer.from(texts[i]!), contentEncoding: undefined, origin: undefined, authorization: `Bearer ${SERVER_KEY}`, ip, userAgent: ua, receivedAt: Date.now(), requestId: 'r' };
   };
   const requests = texts.map((_, i) => request(i));
+  // completeBatch's input, prepared once up front so its case measures only itself.
   const prepared: PreparedBatch[] = [];
+  for (const r of requests) prepared.push(await prepareBatch(r, ctx));
   let i = 0;
   const next = () => (i = (i + 1) % texts.length);
 
@@ -44,12 +46,10 @@ for (const batch of [20, 50]) {
       for (const e of body.events) validateEvent(e);
     });
     bench('prepareBatch (decode, validate, enrich, serialise: the worker part)', async () => {
-      const n = next();
-      prepared[n] = await prepareBatch(requests[n]!, ctx);
+      await prepareBatch(requests[next()]!, ctx);
     });
     bench('completeBatch (visitor id, session, rows: the main-thread part)', () => {
-      const p = prepared[next()];
-      if (p) completeBatch(p, complete);
+      completeBatch(prepared[next()]!, complete);
     });
   });
 }
