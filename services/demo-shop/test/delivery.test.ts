@@ -4,18 +4,15 @@ import {
   SINCE,
   describeRows,
   eventRows,
-  launchBrowser,
   openShopPage,
   openShopper,
   sleep,
-  startShopStack,
   startTinyServer,
   waitFor,
   waitForRows,
   writeArtifact,
-  type LaunchedBrowser,
-  type ShopStack,
   type TinyServer,
+  useShopStack,
 } from './shop-stack.js';
 
 // Delivery, the way a shop lives it: events sent as the shopper leaves for another site, events
@@ -23,13 +20,10 @@ import {
 // row a data team can query. Tests in this file run one after another and tell their rows apart
 // by time (all shoppers of one browser are the same cookie-free visitor, see shop-stack.ts).
 
-let stack: ShopStack;
-let chromium: LaunchedBrowser;
+const shop = useShopStack();
 let partner: TinyServer;
 
 beforeAll(async () => {
-  stack = await startShopStack();
-  chromium = await launchBrowser();
   // Another site (another origin: another port) that the shop links to.
   partner = await startTinyServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -38,16 +32,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await chromium?.close();
   await partner?.close();
-  await stack?.stop();
 });
 
 describe('delivery from the demo shop to ClickHouse', () => {
   it('a click on a link to another site arrives: it is sent as the page is left (beacon on pagehide)', async () => {
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
-    await openShopPage(page, `${stack.shop}index.html?cat=outerwear`);
+    await openShopPage(page, `${shop.stack.shop}index.html?cat=outerwear`);
     // The shop has no external link; the test adds one to its footer, as a shop would.
     const href = `${partner.url}/welcome?from=spur-shop`;
     await page.evaluate((url) => {
@@ -64,21 +56,21 @@ describe('delivery from the demo shop to ClickHouse', () => {
     expect(partner.requests.some((r) => r.path === '/welcome?from=spur-shop')).toBe(true);
 
     // The shop page is gone: only what it sent while leaving can arrive.
-    const rows = await waitForRows(stack, `${SINCE} AND type = 'click'`, { since }, (r) => r.length > 0, { what: 'the click on the partner link' });
+    const rows = await waitForRows(shop.stack, `${SINCE} AND type = 'click'`, { since }, (r) => r.length > 0, { what: 'the click on the partner link' });
     expect(rows.map((r) => ({ tag: r.element_tag, text: r.element_text, href: r.element_href, url: r.url }))).toEqual([
-      { tag: 'a', text: 'Rent a tent at Fjord Rentals', href, url: `${stack.shop}index.html?cat=outerwear` },
+      { tag: 'a', text: 'Rent a tent at Fjord Rentals', href, url: `${shop.stack.shop}index.html?cat=outerwear` },
     ]);
     expect(shopper.pageErrors).toEqual([]);
     await shopper.close();
   });
 
   it('a click is queryable in ClickHouse within 5 s with default settings (target: 3 s); the measurement goes to artifacts/e2e-latency.json', async () => {
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
     const since = Date.now();
-    await openShopPage(page, `${stack.shop}index.html`);
+    await openShopPage(page, `${shop.stack.shop}index.html`);
     // Start from a quiet page: its page_view has gone out and landed.
-    await waitForRows(stack, `${SINCE} AND type = 'page_view'`, { since }, (r) => r.length === 1, { settleMs: 0, what: 'the page view' });
+    await waitForRows(shop.stack, `${SINCE} AND type = 'page_view'`, { since }, (r) => r.length === 1, { settleMs: 0, what: 'the page view' });
 
     const clicks = ['SKU-1002', 'SKU-1004', 'SKU-1006', 'SKU-1008', 'SKU-1010'];
     const samples: number[] = [];
@@ -90,7 +82,7 @@ describe('delivery from the demo shop to ClickHouse', () => {
       // Poll ClickHouse every 50 ms, as a dashboard would, until this click's row is there.
       await waitFor(
         async () => {
-          const [row] = await stack.query<{ n: string }>(
+          const [row] = await shop.stack.query<{ n: string }>(
             `SELECT count() AS n FROM spur.events FINAL WHERE site_id = 'demo' AND type = 'click' AND ${SINCE}`,
             { since },
           );
@@ -106,7 +98,7 @@ describe('delivery from the demo shop to ClickHouse', () => {
     const sorted = [...samples].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
     const max = sorted[sorted.length - 1]!;
-    const config = loadConfig(stack.env);
+    const config = loadConfig(shop.stack.env);
     const report = {
       what: 'click in headless Chromium → spur SDK → collector → row visible in spur.events FINAL (polled every 50 ms)',
       settings: {
@@ -130,18 +122,18 @@ describe('delivery from the demo shop to ClickHouse', () => {
   });
 
   it('while the collector is down the shop keeps working; once it is back every action arrives exactly once: nothing lost, nothing doubled', async () => {
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
     const failed: string[] = [];
     page.on('requestfailed', (r) => {
       if (new URL(r.url()).pathname === '/v1/batch') failed.push(r.failure()?.errorText ?? '');
     });
     const since = Date.now();
-    await openShopPage(page, `${stack.shop}index.html?cat=footwear`);
-    await waitForRows(stack, `${SINCE} AND type = 'page_view'`, { since }, (r) => r.length === 1, { settleMs: 0, what: 'the page view' });
+    await openShopPage(page, `${shop.stack.shop}index.html?cat=footwear`);
+    await waitForRows(shop.stack, `${SINCE} AND type = 'page_view'`, { since }, (r) => r.length === 1, { settleMs: 0, what: 'the page view' });
 
     const downAt = Date.now();
-    await stack.stopCollector();
+    await shop.stack.stopCollector();
     // Markup-only add to cart (odd SKU: the SDK alone emits add_to_cart, no click event),
     // two API adds (click + the shop's cart.add), and signing in (a click).
     await page.locator('[data-product-id=SKU-1005] [data-testid=add-to-cart]').click();
@@ -153,7 +145,7 @@ describe('delivery from the demo shop to ClickHouse', () => {
     await expect.poll(() => failed.length, { timeout: 10_000 }).toBeGreaterThan(0);
     await sleep(Math.max(0, downAt + 4000 - Date.now()));
     const backAt = Date.now();
-    await stack.startCollector();
+    await shop.stack.startCollector();
 
     const expected = {
       'add_to_cart SKU-1004': 1,
@@ -163,7 +155,7 @@ describe('delivery from the demo shop to ClickHouse', () => {
       'click Sign in as demo customer': 1,
     };
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
-    const rows = await waitForRows(stack, `${SINCE} AND client_ts >= fromUnixTimestamp64Milli({downAt:Int64})`, { since, downAt }, (r) => r.length >= total, {
+    const rows = await waitForRows(shop.stack, `${SINCE} AND client_ts >= fromUnixTimestamp64Milli({downAt:Int64})`, { since, downAt }, (r) => r.length >= total, {
       timeoutMs: 30_000,
       settleMs: 2_000,
       what: 'the actions made while the collector was down',
@@ -176,10 +168,10 @@ describe('delivery from the demo shop to ClickHouse', () => {
     expect(counts, describeRows(rows)).toEqual(expected);
     // They were sent while the collector was down (and failed), and arrived after it came back.
     expect(failed.length).toBeGreaterThan(0);
-    expect(stack.batchRequests.filter((b) => b.at >= backAt).length).toBeGreaterThan(0);
+    expect(shop.stack.batchRequests.filter((b) => b.at >= backAt).length).toBeGreaterThan(0);
     expect(rows.every((r) => Number(r.client_ts_ms) < backAt)).toBe(true);
     // Nothing from before the downtime was sent again under a new id either.
-    expect((await eventRows(stack, SINCE, { since })).filter((r) => r.type === 'page_view')).toHaveLength(1);
+    expect((await eventRows(shop.stack, SINCE, { since })).filter((r) => r.type === 'page_view')).toHaveLength(1);
     expect(shopper.pageErrors).toEqual([]);
     await shopper.close();
   });

@@ -1,18 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SINCE,
   describeRows,
   eventRows,
-  launchBrowser,
   openShopPage,
   openShopper,
-  startShopStack,
   waitForRows,
   writeArtifact,
   type EventRow,
-  type LaunchedBrowser,
-  type ShopStack,
+  useShopStack,
 } from './shop-stack.js';
 
 // The demo shop in real headless Chromium → the spur SDK from its script tag → the collector →
@@ -22,18 +19,7 @@ import {
 // and a session is attributed to the channel of its first event. The journey must therefore be
 // the first thing this file's (fresh) ClickHouse sees: it is the first test, and it checks that.
 
-let stack: ShopStack;
-let chromium: LaunchedBrowser;
-
-beforeAll(async () => {
-  stack = await startShopStack();
-  chromium = await launchBrowser();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await stack?.stop();
-});
+const shop = useShopStack();
 
 /** A row as one readable line: what a strict comparison of the whole sequence compares. */
 function signature(row: EventRow, origin: string): string {
@@ -63,10 +49,10 @@ const item = (quantity: number, variant = 'Ochre') => ({
 
 describe('the demo shop, end to end (Chromium → SDK → collector → ClickHouse)', () => {
   it('a newsletter shopper who searches, buys and checks out leaves exactly the documented events, in order, as one visitor and one email session', async () => {
-    expect(await eventRows(stack, '1'), 'the journey must run first, on an empty ClickHouse').toEqual([]);
-    const shopper = await openShopper(chromium.browser);
+    expect(await eventRows(shop.stack, '1'), 'the journey must run first, on an empty ClickHouse').toEqual([]);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
-    const landing = `${stack.shop}index.html?utm_source=newsletter&utm_medium=email&utm_campaign=spring`;
+    const landing = `${shop.stack.shop}index.html?utm_source=newsletter&utm_medium=email&utm_campaign=spring`;
 
     // 1. Land from the spring newsletter.
     await openShopPage(page, landing);
@@ -146,21 +132,21 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     ];
 
     // The visitor a data team would find: whoever landed from the spring newsletter.
-    const landings = await waitForRows(stack, "type = 'page_view' AND utm_campaign = 'spring'", {}, (r) => r.length > 0, { settleMs: 0, what: 'the landing page view' });
+    const landings = await waitForRows(shop.stack, "type = 'page_view' AND utm_campaign = 'spring'", {}, (r) => r.length > 0, { settleMs: 0, what: 'the landing page view' });
     expect(landings).toHaveLength(1);
     const visitor = landings[0]!.visitor_id;
     const rows = await waitForRows(
-      stack,
+      shop.stack,
       'visitor_id = {visitor:UInt64}',
       { visitor },
       (r) => r.length >= expected.length && r.some((x) => x.type === 'page_view' && x.url.includes('step=confirmation')),
       { what: 'the whole journey' },
     );
     // Soft: if the sequence is off, the checks below still run and report what else is wrong.
-    expect.soft(rows.map((r) => signature(r, stack.origin)), describeRows(rows)).toEqual(expected);
+    expect.soft(rows.map((r) => signature(r, shop.stack.origin)), describeRows(rows)).toEqual(expected);
 
     // Nothing else anywhere: this visitor's rows are all the rows there are.
-    expect((await eventRows(stack, '1')).length).toBe(rows.length);
+    expect((await eventRows(shop.stack, '1')).length).toBe(rows.length);
 
     // One cookie-free visitor, one session, attributed to the newsletter; a person, not a bot.
     expect(new Set(rows.map((r) => r.visitor_id)).size).toBe(1);
@@ -198,7 +184,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
       ['pack', 6],
       ['unicorn', 0],
     ]);
-    expect(searches.filter((r) => r.search_query === 'unicorn').every((r) => r.url === `${stack.shop}search.html?q=unicorn`)).toBe(true);
+    expect(searches.filter((r) => r.search_query === 'unicorn').every((r) => r.url === `${shop.stack.shop}search.html?q=unicorn`)).toBe(true);
     expect(searches.filter((r) => r.search_query === 'unicorn').map((r) => r.search_results)).toContain(0);
 
     const byType = (type: string) => rows.filter((r) => r.type === type);
@@ -215,15 +201,15 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
       { items: [item(1)], value: 89.9, currency: 'EUR', transaction_id: order },
     ]);
     // The order belongs to the checkout step where "Place order" was clicked.
-    expect(purchases[0]!.url).toBe(`${stack.shop}cart.html?step=checkout&items=SKU-1007:1:Ochre`);
+    expect(purchases[0]!.url).toBe(`${shop.stack.shop}cart.html?step=checkout&items=SKU-1007:1:Ochre`);
   });
 
   it('the cart → checkout → confirmation single-page flow, and Back and Forward through it, give one page_view per navigation and none twice', async () => {
     const since = Date.now();
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
-    const cart = `${stack.shop}cart.html?items=SKU-1010:1:Slate`;
-    const checkout = `${stack.shop}cart.html?step=checkout&items=SKU-1010:1:Slate`;
+    const cart = `${shop.stack.shop}cart.html?items=SKU-1010:1:Slate`;
+    const checkout = `${shop.stack.shop}cart.html?step=checkout&items=SKU-1010:1:Slate`;
 
     await openShopPage(page, cart);
     await page.getByTestId('checkout').click();
@@ -231,7 +217,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     await page.getByTestId('place-order').click();
     await page.waitForURL(/step=confirmation&order=T-/);
     const order = (await page.getByTestId('order-number').textContent())?.trim() ?? '';
-    const confirmation = `${stack.shop}cart.html?step=confirmation&order=${order}`;
+    const confirmation = `${shop.stack.shop}cart.html?step=confirmation&order=${order}`;
     // Back to the checkout step (popstate: the cart is empty now, so the shop shows the cart)…
     await page.goBack();
     await page.waitForURL(checkout);
@@ -246,7 +232,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     await shopper.close();
 
     const expected = [cart, checkout, confirmation, checkout, cart, checkout];
-    const rows = await waitForRows(stack, SINCE, { since }, (r) => r.filter((x) => x.type === 'page_view').length >= expected.length, {
+    const rows = await waitForRows(shop.stack, SINCE, { since }, (r) => r.filter((x) => x.type === 'page_view').length >= expected.length, {
       what: 'six SPA page views',
     });
     const views = rows.filter((r) => r.type === 'page_view');
@@ -267,23 +253,23 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
   });
 
   it('the collector serves the shop at /demo/ (and /demo redirects there, as the shop\'s README says)', async () => {
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
-    const response = await page.goto(`${stack.origin}/demo`);
+    const response = await page.goto(`${shop.stack.origin}/demo`);
     expect(response?.status()).toBe(200);
-    expect(page.url()).toBe(stack.shop);
+    expect(page.url()).toBe(shop.stack.shop);
     await page.locator('body.is-ready').waitFor({ timeout: 5_000 });
     await shopper.close();
   });
 
   it('looks like a shop: screenshots of the category page and of the order confirmation go to artifacts/', async () => {
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page } = shopper;
-    await openShopPage(page, `${stack.shop}index.html`);
+    await openShopPage(page, `${shop.stack.shop}index.html`);
     await page.evaluate(() => Promise.all(Array.from(document.images).map((img) => (img.loading = 'eager', img.decode().catch(() => {})))));
     const category = await writeArtifact('demo-shop.png', await page.screenshot({ fullPage: true }));
 
-    await openShopPage(page, `${stack.shop}cart.html?items=SKU-1007:1:Ochre,SKU-1010:2:Slate`);
+    await openShopPage(page, `${shop.stack.shop}cart.html?items=SKU-1007:1:Ochre,SKU-1010:2:Slate`);
     await page.getByTestId('checkout').click();
     await page.getByTestId('place-order').click();
     await page.getByTestId('confirmation').waitFor();

@@ -1,36 +1,22 @@
 import { findFreePort } from '@spur/clickhouse-embedded';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SINCE,
   describeRows,
-  launchBrowser,
   openShopPage,
   openShopper,
   sleep,
-  startShopStack,
   startTinyServer,
   waitForRows,
-  type LaunchedBrowser,
   type Shopper,
-  type ShopStack,
+  useShopStack,
 } from './shop-stack.js';
 
 // Robustness, seen from the shopper's browser: a strict Content-Security-Policy still tracks, and
 // a tracker endpoint that is down or broken never breaks the page. Tests in this file run one
 // after another and tell their rows apart by time (see shop-stack.ts).
 
-let stack: ShopStack;
-let chromium: LaunchedBrowser;
-
-beforeAll(async () => {
-  stack = await startShopStack();
-  chromium = await launchBrowser();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await stack?.stop();
-});
+const shop = useShopStack();
 
 /**
  * Console messages of type 'error' that are not Chromium's own network log. Chromium logs every
@@ -50,7 +36,7 @@ function pageConsoleErrors(shopper: Shopper, endpoint: string): string[] {
 describe('the SDK on a strict or broken page', () => {
   it('a page under a strict Content-Security-Policy (nothing inline, connect-src \'self\') is tracked without a single violation', async () => {
     const csp = "default-src 'self'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'";
-    const shopper = await openShopper(chromium.browser);
+    const shopper = await openShopper(shop.chromium.browser);
     const { page, context } = shopper;
     await context.addInitScript(() => {
       const seen: string[] = ((window as any).__cspViolations = []);
@@ -62,20 +48,20 @@ describe('the SDK on a strict or broken page', () => {
       await route.fulfill({ response: original, headers: { ...original.headers(), 'content-security-policy': csp } });
     });
     const since = Date.now();
-    const response = await page.goto(`${stack.shop}strict.html`);
+    const response = await page.goto(`${shop.stack.shop}strict.html`);
     expect(response?.headers()['content-security-policy']).toBe(csp);
     await page.locator('body.is-ready').waitFor();
     await page.locator('[data-product-id=SKU-1004] [data-testid=add-to-cart]').click(); // API: click + add_to_cart
     await page.locator('[data-product-id=SKU-1001] [data-testid=add-to-cart]').click(); // markup: add_to_cart
 
-    const rows = await waitForRows(stack, SINCE, { since }, (r) => r.length >= 4, { what: 'the strict page\'s events' });
+    const rows = await waitForRows(shop.stack, SINCE, { since }, (r) => r.length >= 4, { what: 'the strict page\'s events' });
     expect(rows.map((r) => `${r.type} ${r.type === 'click' ? r.element_text : r.items.map((i) => i.item_id).join()}`), describeRows(rows)).toEqual([
       'page_view ',
       'click Add to cart',
       'add_to_cart SKU-1004',
       'add_to_cart SKU-1001',
     ]);
-    expect(rows.every((r) => r.url === `${stack.shop}strict.html`)).toBe(true);
+    expect(rows.every((r) => r.url === `${shop.stack.shop}strict.html`)).toBe(true);
     expect(await page.evaluate(() => (window as any).__cspViolations)).toEqual([]);
     expect(shopper.consoleErrors).toEqual([]);
     expect(shopper.pageErrors).toEqual([]);
@@ -118,7 +104,7 @@ describe('the SDK on a strict or broken page', () => {
         // Every server here is on loopback, so Chromium's Local Network Access checks would refuse the
         // cross-port request before it reached the broken server; a collector on a public host is not
         // subject to them. Granting the permission lets the requests really go out.
-        const shopper = await openShopper(chromium.browser, { permissions: ['local-network-access'] });
+        const shopper = await openShopper(shop.chromium.browser, { permissions: ['local-network-access'] });
         const { page } = shopper;
         const failedBatches: string[] = [];
         page.on('requestfailed', (r) => {
@@ -131,9 +117,9 @@ describe('the SDK on a strict or broken page', () => {
           await route.fulfill({ response: original, body });
         });
         const answeredBefore = answered;
-        const atCollector = stack.batchRequests.length;
+        const atCollector = shop.stack.batchRequests.length;
 
-        await openShopPage(page, `${stack.shop}index.html`);
+        await openShopPage(page, `${shop.stack.shop}index.html`);
         expect(await page.locator('script[data-endpoint]').getAttribute('data-endpoint')).toBe(endpoint);
         await page.locator('[data-product-id=SKU-1002] [data-testid=add-to-cart]').click();
         await page.locator('[data-product-id=SKU-1003] [data-testid=add-to-cart]').click();
@@ -155,7 +141,7 @@ describe('the SDK on a strict or broken page', () => {
         // … the SDK really tried the endpoint (and nothing went to the default collector) …
         if (endpoint === broken.url) expect(answered - answeredBefore).toBeGreaterThan(1);
         else expect(failedBatches.length).toBeGreaterThan(0);
-        expect(stack.batchRequests.length - atCollector).toBe(0);
+        expect(shop.stack.batchRequests.length - atCollector).toBe(0);
         // … and the page saw no error.
         expect(shopper.pageErrors, endpoint).toEqual([]);
         expect(pageConsoleErrors(shopper, endpoint), endpoint).toEqual([]);

@@ -8,6 +8,7 @@ import { findFreePort, startClickHouse, type EmbeddedClickHouse } from '@spur/cl
 import { loadConfig, startCollector, type Collector } from '@spur/collector';
 import { launchChromium, waitFor, type LaunchedBrowser } from '@spur/testing';
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page, type Request } from 'playwright-core';
 
 // The whole path a shop lives, started the way a developer would: an embedded ClickHouse (free
@@ -240,6 +241,26 @@ export { waitFor, type LaunchedBrowser };
 /** Headless Chromium (@spur/testing) speaking as an ordinary desktop Chrome, see SHOPPER_UA. */
 export function launchBrowser(): Promise<LaunchedBrowser> {
   return launchChromium({ args: [`--user-agent=${SHOPPER_UA}`] });
+}
+
+/** What a test file shares: one stack and one browser, started before its tests, stopped after. */
+export interface ShopFixture {
+  readonly stack: ShopStack;
+  readonly chromium: LaunchedBrowser;
+}
+
+/** Registers the file's beforeAll/afterAll; the fields are set once the tests run. */
+export function useShopStack(): ShopFixture {
+  const shop = {} as { stack: ShopStack; chromium: LaunchedBrowser };
+  beforeAll(async () => {
+    shop.stack = await startShopStack();
+    shop.chromium = await launchBrowser();
+  });
+  afterAll(async () => {
+    await shop.chromium?.close();
+    await shop.stack?.stop();
+  });
+  return shop;
 }
 
 /**
