@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -485,22 +484,12 @@ function startServer({ bundleDir, bundleName, crossOrigin }) {
 // ---------------------------------------------------------------------------------------------
 // Browser
 
-const requireFromRepo = createRequire(join(REPO, 'package.json'));
-const { chromium } = requireFromRepo('playwright-core');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  // Every host name but localhost fails to resolve: nothing can leave the machine, and any try is
-  // still seen (and counted) as a request by the page.
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2',
-];
+// The project's own launcher (packages/testing, built by `pnpm build`): Debian's Chromium, headless,
+// with the flags that keep it from dialling out; CHROMIUM_PATH overrides the binary.
+const { launchChromium } = await import(pathToFileURL(join(REPO, 'packages/testing/dist/index.js')).href);
+// Every host name but localhost fails to resolve: nothing can leave the machine, and any try is
+// still seen (and counted) as a request by the page.
+const HOST_RULES = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2';
 
 const live = { browsers: new Set(), servers: new Set() };
 async function cleanup() {
@@ -697,14 +686,8 @@ async function measureTracker(tracker, size) {
     browser?.close().catch(() => {});
   }, OPTS.trackerBudgetMs + 5000);
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      // Playwright refuses --user-data-dir in launch(): it always starts Chromium on a fresh
-      // temporary profile of its own (and deletes it on close), which is what we want.
-      args: CHROMIUM_FLAGS,
-    });
+    // A fresh temporary profile per launch (playwright's own, deleted on close).
+    ({ browser } = await launchChromium({ timeout: 30_000, args: [HOST_RULES] }));
     live.browsers.add(browser);
     chromiumVersion = browser.version();
     if (size?.esmLazyChunks > 0) {
