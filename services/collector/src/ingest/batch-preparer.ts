@@ -2,9 +2,7 @@ import { Worker, type ResourceLimits, type WorkerOptions } from 'node:worker_thr
 import type { ErrorCode, FieldError } from '@spur/protocol';
 import type { SiteConfig } from '../config.js';
 import { HttpError } from '../errors.js';
-import { SiteRegistry } from '../sites.js';
-import { EventEnricher } from './enricher.js';
-import { prepareBatch, type BatchRequest, type PreparedBatch } from './prepare-batch.js';
+import { createPrepareContext, prepareBatch, type BatchRequest, type PreparedBatch } from './prepare-batch.js';
 
 /** Runs prepareBatch: on the main thread, or spread over ingest worker threads. */
 export interface BatchPreparer {
@@ -19,8 +17,6 @@ export interface PrepareSettings {
   sites: SiteConfig[];
   stripParams: string[];
   maxEventAgeMs: number;
-  /** Heap bounds of each worker (defaults: WORKER_LIMITS). */
-  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -39,7 +35,7 @@ export class InlinePreparer implements BatchPreparer {
   pending = 0;
 
   constructor(settings: PrepareSettings) {
-    this.ctx = { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
+    this.ctx = createPrepareContext(settings);
   }
 
   async prepare(request: BatchRequest): Promise<PreparedBatch> {
@@ -81,7 +77,6 @@ export class WorkerPreparer implements BatchPreparer {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closing = false;
-  pending = 0;
 
   constructor(
     private readonly settings: PrepareSettings,
@@ -90,20 +85,22 @@ export class WorkerPreparer implements BatchPreparer {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
+  get pending(): number {
+    return this.slots.reduce((sum, slot) => sum + slot.jobs.size, 0);
+  }
+
   prepare(request: BatchRequest): Promise<PreparedBatch> {
     if (this.closing) return Promise.reject(new Error('the ingest workers are stopped'));
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.jobs.size < slot.jobs.size) slot = s;
     const id = this.nextId++;
-    // The body is copied once into a buffer of its own and moved, not copied again, to the worker.
-    const body = new Uint8Array(request.body);
+    // The body moves to the worker without a copy when it owns its memory; a view into a shared
+    // pool (small bodies) is copied first, since moving it would take the pool away.
+    const { body } = request;
+    const own = body.buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
     return new Promise<PreparedBatch>((resolve, reject) => {
-      this.pending++;
-      slot.jobs.set(id, {
-        resolve: (batch) => (this.pending--, resolve(batch)),
-        reject: (error) => (this.pending--, reject(error)),
-      });
-      slot.worker.postMessage({ id, request: { ...request, body } } satisfies ToWorker, [body.buffer]);
+      slot.jobs.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, request: { ...request, body: own } } satisfies ToWorker, [own.buffer as ArrayBuffer]);
     });
   }
 
@@ -113,7 +110,7 @@ export class WorkerPreparer implements BatchPreparer {
   }
 
   private spawn(): Slot {
-    const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: this.settings.resourceLimits ?? WORKER_LIMITS });
+    const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (message: FromWorker) => {
       const job = slot.jobs.get(message.id);

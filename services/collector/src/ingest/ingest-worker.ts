@@ -2,13 +2,10 @@
 // main thread and posts back the result or the HttpError that answers the request.
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpError } from '../errors.js';
-import { SiteRegistry } from '../sites.js';
 import type { FromWorker, PrepareSettings, ToWorker } from './batch-preparer.js';
-import { EventEnricher } from './enricher.js';
-import { prepareBatch } from './prepare-batch.js';
+import { createPrepareContext, prepareBatch } from './prepare-batch.js';
 
-const settings = workerData as PrepareSettings;
-const ctx = { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
+const ctx = createPrepareContext(workerData as PrepareSettings);
 const port = parentPort!;
 
 port.on('message', ({ id, request }: ToWorker) => {

@@ -1,8 +1,9 @@
 import { ERROR_CODES, validateEnvelope, validateEvent, type BatchResponse, type RejectedEvent } from '@spur/protocol';
 import { HttpError } from '../errors.js';
-import type { Sender, SiteRegistry } from '../sites.js';
+import type { SiteConfig } from '../config.js';
+import { SiteRegistry, type Sender } from '../sites.js';
 import { decodeBody } from './decode-body.js';
-import type { EventEnricher } from './enricher.js';
+import { EventEnricher } from './enricher.js';
 import { dateTime64, eventColumns } from './event-row.js';
 
 /** Bound on the copy of a refused event kept in spur.rejected_events. */
@@ -58,6 +59,11 @@ export interface PreparedBatch {
 export interface PrepareContext {
   sites: SiteRegistry;
   events: EventEnricher;
+}
+
+/** Everything prepareBatch needs, built from configuration alone (so a worker can build it too). */
+export function createPrepareContext(settings: { sites: SiteConfig[]; stripParams: readonly string[]; maxEventAgeMs: number }): PrepareContext {
+  return { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -163,11 +163,10 @@ export class Shipper {
     const { deadLetterDir } = this.options;
     await mkdir(deadLetterDir, { recursive: true });
     const file = join(deadLetterDir, `${table}.jsonl`);
-    await appendFile(file, rows);
-    // Durable before the spool forgets the rows.
-    const handle = await open(file, 'r+');
+    const handle = await open(file, 'a');
     try {
-      await handle.datasync();
+      await handle.write(rows);
+      await handle.datasync(); // durable before the spool forgets the rows
     } finally {
       await handle.close();
     }
