@@ -52,7 +52,7 @@ const Env = z.object({
   SPUR_SPOOL_DIR: z.string().min(1).default('./.data/spool'),
   SPUR_SPOOL_MAX_MB: int(1, 1_048_576).default(1024),
   SPUR_MAX_PENDING_MB: int(1, 4096).default(64),
-  SPUR_MAX_INFLIGHT: int(1, 100_000).default(128),
+  SPUR_MAX_INFLIGHT: int(1, 100_000).default(256),
   SPUR_INGEST_WORKERS: z.union([z.literal('auto'), int(0, 64)]).default('auto'),
   SPUR_FLUSH_INTERVAL_MS: int(10, 60_000).default(500),
   SPUR_INSERT_MAX_MB: int(1, 1024).default(16),
