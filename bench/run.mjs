@@ -244,7 +244,7 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
   if (c?.plan) {
     const p = c.plan;
     out.push(
-      `Collector section: the collector runs as \`node services/collector/dist/main.js\` with ${Object.entries(c.collectorEnv).map(([k, v]) => `\`${k}=${v}\``).join(' ')}; ` +
+      `Collector section: the collector runs as \`node ${(c.collectorNodeFlags ?? []).join(' ')} services/collector/dist/main.js\` (its Dockerfile's flags) with ${Object.entries(c.collectorEnv).map(([k, v]) => `\`${k}=${v}\``).join(' ')}; ` +
         `autocannon ${p.connections} connections, pipelining 1, ${p.e2eSeconds} s per full-speed run, ${p.halfSeconds} s at half load, ${p.overloadSeconds} s of overload with ${p.overloadConnections} connections, ${p.spoolSeconds} s with ClickHouse stopped.`,
     );
     out.push('');

@@ -69,7 +69,9 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
   const res = { plan, ceilings: { bare: {}, bulk: undefined }, e2e: {}, half: {}, checks: [], problems: [] };
   const tmp = mkdtempSync(join(os.tmpdir(), 'spur-bench-'));
   const { startClickHouse } = await loadEmbeddedClickHouse();
-  const { MIGRATIONS } = await loadCollectorModule();
+  // NODE_FLAGS: the Node flags the collector is deployed with (its Dockerfile CMD), so the bench
+  // measures the collector as it runs in production.
+  const { MIGRATIONS, NODE_FLAGS } = await loadCollectorModule();
   res.fastifyVersion = collectorRequire('fastify/package.json').version;
 
   const bodies = {};
@@ -128,10 +130,11 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       SPUR_LOG_LEVEL: 'warn',
       ...TUNABLES_FROM_ENV,
     });
+    res.collectorNodeFlags = [...NODE_FLAGS];
     res.collectorEnv = { ...collectorEnv('<tmp>/spool'), CLICKHOUSE_URL: '<embedded>', SPUR_PORT: '<free port>', SPUR_SITES: `[{"id":"${SITE}","serverKey":"…"}]` };
     const startCollectorProcess = async (name, { nodeOptions = [], spool = name } = {}) => {
       const spoolDir = join(tmp, `spool-${spool}`);
-      const proc = spawnNode([COLLECTOR_MAIN], { env: collectorEnv(spoolDir), name, nodeOptions });
+      const proc = spawnNode([COLLECTOR_MAIN], { env: collectorEnv(spoolDir), name, nodeOptions: [...NODE_FLAGS, ...nodeOptions] });
       cleanups.push(() => proc.stop());
       const ready = await waitFor(async () => (await httpStatus(`${collectorUrl}/readyz`)) === 200, { timeoutMs: 60_000 });
       if (!ready) throw new Error(`collector did not become ready:\n${tail(proc.logFile)}`);
@@ -581,7 +584,7 @@ export function collectorMarkdown(r) {
     out.push('');
   }
   out.push(
-    `Load: autocannon (programmatic, in the bench process) → collector (\`node services/collector/dist/main.js\`, its own process) → embedded ClickHouse (its own process), all on this machine over loopback. ` +
+    `Load: autocannon (programmatic, in the bench process) → collector (\`node ${(r.collectorNodeFlags ?? []).join(' ')} services/collector/dist/main.js\`, its own process) → embedded ClickHouse (its own process), all on this machine over loopback. ` +
       `${bs.map((b) => `${r.bodies[b].distinct} distinct bodies of ${b} events (≈ ${(r.bodies[b].avgBytes / 1024).toFixed(1)} KiB)`).join(' and ')}; every request gets fresh event ids. ` +
       `Back-end sends (\`Authorization: Bearer\`, \`text/plain\`) with the shopper's address in \`X-Forwarded-For\` (collector: \`SPUR_TRUST_PROXY=1\`) and a user agent from a pool of ${USER_AGENTS.length}: about 15,000 distinct visitors. ` +
       `${plan.connections} connections, pipelining 1; full-speed runs last ${plan.e2eSeconds} s after a ${plan.warmSeconds} s warm-up. CPU is % of one core from /proc/<pid>/stat; RSS peaks are sampled every 200 ms.`,

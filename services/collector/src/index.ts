@@ -3,3 +3,4 @@ export { startCollector, createLogger, type Collector, type StartOptions } from 
 export { loadConfig, ConfigError, type Config, type SiteConfig } from './config.js';
 export { migrate, quoteIdentifier } from './clickhouse/migrate.js';
 export { MIGRATIONS } from './clickhouse/schema.js';
+export { NODE_FLAGS } from './runtime.js';

@@ -3,6 +3,7 @@ import { createClient } from '@clickhouse/client';
 import { migrate } from './clickhouse/migrate.js';
 import { startCollector, createLogger } from './collector.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { heapLimitWarning } from './runtime.js';
 
 // `spur-collector`          runs the collector (applies migrations first unless SPUR_MIGRATE=false)
 // `spur-collector migrate`  applies the ClickHouse migrations and exits
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const logger = createLogger(config.logLevel);
+  const heapWarning = heapLimitWarning();
+  if (heapWarning) logger.warn(heapWarning);
   const collector = await startCollector(config, { logger }).catch((error: unknown) => {
     logger.fatal({ err: String(error) }, 'collector could not start');
     process.exit(1);
