@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@spur/protocol';
 import { HttpError } from '../errors.js';
-import { InlinePreparer, WorkerPreparer, type PrepareSettings } from './batch-preparer.js';
+import { InlinePreparer, WorkerPreparer, builtCodeExecArgv, type PrepareSettings } from './batch-preparer.js';
 import type { BatchRequest } from './prepare-batch.js';
 
 // The worker runs the built collector (dist/ingest/ingest-worker.js): `pnpm test` builds first.
@@ -49,6 +49,12 @@ async function failureOf(promise: Promise<unknown>): Promise<HttpError> {
   }
   throw new Error('expected the batch to be refused');
 }
+
+describe('worker flags', () => {
+  it('leave out the parent\'s heap sizes and the source condition, keep the rest', () => {
+    expect(builtCodeExecArgv(['--max-old-space-size=384', '--conditions', 'source', '--cpu-prof', '--max-semi-space-size=16', '--conditions=source', '--cpu-prof-dir=/tmp/p'])).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+  });
+});
 
 describe('ingest worker threads', () => {
   it('prepare a batch exactly as the main thread would', async () => {

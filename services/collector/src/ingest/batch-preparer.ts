@@ -139,17 +139,20 @@ export class WorkerPreparer implements BatchPreparer {
   }
 }
 
+/** Heap sizes are per isolate: a worker refuses the parent's and gets WORKER_LIMITS instead. */
+const HEAP_SIZE_FLAG = /^--(?:max|initial)[-_](?:old|semi|young|heap)[-_a-z]*(?:=|$)/;
+
 /**
  * The worker is built code, so its imports must resolve to built packages even when the parent
- * runs from TypeScript sources with a "source" export condition (the tests): other flags
- * (profiling, heap size) are inherited as usual.
+ * runs from TypeScript sources with a "source" export condition (the tests). Heap-size flags (the
+ * collector runs with --max-old-space-size) are left out; other flags (profiling) are inherited.
  */
-function builtCodeExecArgv(): string[] {
+export function builtCodeExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const args: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i]!;
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
     if (arg === '--conditions' || arg === '-C') i++;
-    else if (!arg.startsWith('--conditions=')) args.push(arg);
+    else if (!arg.startsWith('--conditions=') && !HEAP_SIZE_FLAG.test(arg)) args.push(arg);
   }
   return args;
 }
@@ -159,8 +162,8 @@ function startWorker(options: WorkerOptions): Worker {
   try {
     return new Worker(workerUrl(), { ...options, execArgv: builtCodeExecArgv() });
   } catch (error) {
-    // V8 and process-wide flags given on the command line (e.g. --max-old-space-size) are refused
-    // in a worker's execArgv: start it without the parent's flags instead of failing.
+    // Other V8 and process-wide flags on the command line are refused in a worker's execArgv too:
+    // start it without the parent's flags instead of failing.
     if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
     return new Worker(workerUrl(), { ...options, execArgv: [] });
   }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { SessionTracker } from '../enrich/index.js';
+import { SiteRegistry } from '../sites.js';
+import { completeBatch } from './complete-batch.js';
+import { ClientEnricher, EventEnricher } from './enricher.js';
+import { eventRow, requestColumns } from './event-row.js';
+import { prepareBatch } from './prepare-batch.js';
+
+const KEY = 'server-key-0123456789abcdef';
+const ctx = {
+  sites: new SiteRegistry([{ id: 'shop', origins: [], serverKey: KEY, allowBrowserUserId: false }]),
+  events: new EventEnricher({ stripParams: [], maxEventAgeMs: 7 * 86_400_000 }),
+};
+const now = Date.now();
+const event = (n: number, extra: object = {}) => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  type: 'page_view',
+  ts: now - 1000 + n,
+  url: `https://shop.example/p/${n}`,
+  ...extra,
+});
+
+async function prepared(events: unknown[]) {
+  const body = Buffer.from(JSON.stringify({ site: 'shop', sent_at: now, sdk: 'spur-js/0.1.0', events }));
+  return prepareBatch({ body, contentEncoding: undefined, origin: undefined, authorization: `Bearer ${KEY}`, ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36', receivedAt: now, requestId: 'r' }, ctx);
+}
+
+describe('completeBatch: the JSONEachRow lines of a batch\'s accepted events', () => {
+  it('are exactly the eventRow lines of its events, in order, with each event\'s own sender', async () => {
+    const batch = await prepared([
+      event(0, { title: 'Grüße, "Schuhe" – 😀' }),
+      event(1, { context: { ip: '203.0.113.9', user_agent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' } }),
+      { type: 'nope' },
+      event(2, { referrer: 'https://www.google.com/' }),
+    ]);
+    const clients = new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) });
+    const lines = completeBatch(batch, { clients, sessions: new SessionTracker() }).split('\n');
+    expect(lines.pop()).toBe(''); // every line ends in "\n"
+    expect(lines).toHaveLength(3);
+    const senderColumns = (client: number) =>
+      requestColumns(clients.request({ siteId: 'shop', sentAt: now, receivedAt: now, ip: batch.clients[2 * client]!, userAgent: batch.clients[2 * client + 1]!, sdk: 'spur-js/0.1.0' }));
+    lines.forEach((line, j) => {
+      const { session_id, channel } = JSON.parse(line) as { session_id: string; channel: string };
+      expect(line).toBe(eventRow(session_id, channel, senderColumns(batch.client[j]!), batch.columns[j]!));
+    });
+    expect(batch.client).toEqual([0, 1, 0]);
+    expect(JSON.parse(lines[0]!).title).toBe('Grüße, "Schuhe" – 😀');
+    expect(JSON.parse(lines[1]!).is_bot).toBe(true); // the back end's shopper, not the request's sender
+    expect(JSON.parse(lines[2]!).session_id).toBe(JSON.parse(lines[0]!).session_id); // one visitor, one session
+  });
+
+  it('are empty when no event was accepted', async () => {
+    const batch = await prepared([{ type: 'nope' }]);
+    expect(completeBatch(batch, { clients: new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) }), sessions: new SessionTracker() })).toBe('');
+  });
+});
