@@ -24,7 +24,9 @@ export const Props = z
     nonEmpty(L.maxPropKeyLength),
     z.union([text(L.maxPropValueLength), z.number().finite(), z.boolean()]),
   )
-  .refine((p) => Object.keys(p).length <= L.maxProps, `at most ${L.maxProps} keys`);
+  .refine((p) => Object.keys(p).length <= L.maxProps, `at most ${L.maxProps} keys`)
+  // The same bound for the JSON Schema export (compiled-event-validator.ts), which drops refine.
+  .meta({ maxProperties: L.maxProps });
 
 /** GA4's item fields, so a shop's existing data layer maps one to one. */
 export const Item = z.object({
@@ -49,6 +51,7 @@ export const Element = z.object({
   attrs: z
     .record(nonEmpty(L.maxPropKeyLength), text(L.maxPropValueLength))
     .refine((a) => Object.keys(a).length <= L.maxAttrs, `at most ${L.maxAttrs} attributes`)
+    .meta({ maxProperties: L.maxAttrs })
     .optional(),
 });
 
@@ -163,7 +166,8 @@ export type BatchEnvelope = z.infer<typeof BatchEnvelope>;
 export type BatchInput = z.input<typeof Batch>;
 export type Batch = z.infer<typeof Batch>;
 
-function isHttpUrl(value: string): boolean {
+/** An absolute http(s) URL (the `url` refinement; exported for the compiled validator). */
+export function isHttpUrl(value: string): boolean {
   if (!value.startsWith('http://') && !value.startsWith('https://')) return false;
   return URL.canParse(value);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { acceptEvent } from './compiled-event-validator.js';
 import { BatchEnvelope, Event } from './schema.js';
 
 /** One problem with one field, e.g. `{ path: "items.0.price", message: "expected number" }`. */
@@ -14,8 +15,14 @@ export function validateEnvelope(input: unknown): Validated<BatchEnvelope> {
   return toValidated(BatchEnvelope.safeParse(input));
 }
 
-/** Checks one event; errors name the field inside the event. */
+/**
+ * Checks one event; errors name the field inside the event. Valid events take the compiled fast
+ * path (same verdict and output as the zod schema, several times faster); zod decides the rest
+ * and words their errors.
+ */
 export function validateEvent(input: unknown): Validated<Event> {
+  const accepted = acceptEvent(input);
+  if (accepted) return { ok: true, value: accepted };
   return toValidated(Event.safeParse(input));
 }
 

@@ -12,8 +12,12 @@ const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as co
 /** The JSON value of a batch body: decompressed within the size bound, parsed without prototype tricks. */
 export async function decodeBody(raw: Uint8Array, contentEncoding: string | undefined): Promise<unknown> {
   const body = await decompress(raw, contentEncoding);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   try {
-    return secureJson.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), undefined, PARSE_OPTIONS);
+    // Neither key can be spelled without its letters or a \u escape: a body without them needs
+    // no check (three substring searches are far cheaper than the checker's two regexes).
+    if (!text.includes('\\u') && !text.includes('__proto__') && !text.includes('constructor')) return JSON.parse(text);
+    return secureJson.parse(text, undefined, PARSE_OPTIONS);
   } catch (error) {
     throw new HttpError(400, ERROR_CODES.invalidJson, `the body is not valid JSON: ${(error as Error).message}`);
   }
