@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionTracker } from '../enrich/index.js';
 import { SiteRegistry } from '../sites.js';
 import { completeBatch } from './complete-batch.js';
+import { DeliveryTracker } from './delivery.js';
 import { ClientEnricher, EventEnricher } from './enricher.js';
 import { eventRow, requestColumns } from './event-row.js';
 import { prepareBatch } from './prepare-batch.js';
@@ -47,6 +48,19 @@ describe('completeBatch: the JSONEachRow lines of a batch\'s accepted events', (
     expect(JSON.parse(lines[0]!).title).toBe('Grüße, "Schuhe" – 😀');
     expect(JSON.parse(lines[1]!).is_bot).toBe(true); // the back end's shopper, not the request's sender
     expect(JSON.parse(lines[2]!).session_id).toBe(JSON.parse(lines[0]!).session_id); // one visitor, one session
+  });
+
+  it('count every event with a page view for the delivery rate, as if observed one by one', async () => {
+    const p1 = '7d0c2b1e-3f4a-4b5c-8d6e-9f0a1b2c3d4e';
+    const p2 = '8d0c2b1e-3f4a-4b5c-8d6e-9f0a1b2c3d4e';
+    const pages = [[p1, 0], [p1, 2], [p1, 1], [p2, 0], [p1, 4], [undefined, undefined], [p2, 1]] as const;
+    const batch = await prepared(pages.map(([page_id, seq], i) => event(i, page_id ? { page_id, seq } : {})));
+    const delivery = new DeliveryTracker();
+    completeBatch(batch, { clients: new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) }), sessions: new SessionTracker(), delivery });
+    const oneByOne = new DeliveryTracker();
+    for (const [page, seq] of pages) if (page) oneByOne.observe(page, seq);
+    expect([delivery.received, delivery.expected]).toEqual([oneByOne.received, oneByOne.expected]);
+    expect([delivery.received, delivery.expected]).toEqual([6, 7]); // p1 0..4 with 3 lost, p2 0..1
   });
 
   it('are empty when no event was accepted', async () => {

@@ -25,8 +25,9 @@ export class DeliveryTracker {
     return this.current.size + this.previous.size;
   }
 
-  observe(pageId: string, seq: number): void {
-    this.received++;
+  /** `count` events of page `pageId` arrived, the highest of them at position `seq`. */
+  observe(pageId: string, seq: number, count = 1): void {
+    this.received += count;
     let known = this.current.get(pageId);
     if (known === undefined) {
       known = this.previous.get(pageId);
