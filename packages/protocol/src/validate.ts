@@ -18,7 +18,9 @@ export function validateEnvelope(input: unknown): Validated<BatchEnvelope> {
 /**
  * Checks one event; errors name the field inside the event. Valid events take the compiled fast
  * path (same verdict and output as the zod schema, several times faster); zod decides the rest
- * and words their errors.
+ * and words their errors. An accepted event is the input itself, normalised in place (defaults
+ * filled in, unknown keys removed): pass a value you own, such as freshly parsed JSON. A refused
+ * event is left as it was.
  */
 export function validateEvent(input: unknown): Validated<Event> {
   const accepted = acceptEvent(input);

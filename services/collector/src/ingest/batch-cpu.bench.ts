@@ -1,5 +1,5 @@
 // CPU cost of the collector's request work, step by step, on the bench's realistic bodies
-// (bench/lib/payloads.mjs): JSON parse, validation (zod), per-event enrichment + serialisation
+// (bench/lib/payloads.mjs): JSON parse, validation, per-event enrichment + serialisation
 // (prepareBatch, what the ingest workers do), and the main thread's part (completeBatch:
 // visitor id, sessions, the final rows). No network, no spool, no ClickHouse.
 //   cd /work/main && npx vitest bench --run services/collector/src/ingest
@@ -40,7 +40,7 @@ for (const batch of [20, 50]) {
     bench('JSON.parse', () => {
       JSON.parse(texts[next()]!);
     });
-    bench('validate envelope + events (zod)', () => {
+    bench('validate envelope (zod) + events (compiled validator; zod only for refusals)', () => {
       const body = parsed[next()]!;
       validateEnvelope(body);
       for (const e of body.events) validateEvent(e);
