@@ -892,9 +892,9 @@ export function collectorMarkdown(r) {
 const STEPS = [
   ['whole batch handler', (f) => /^src\/app\.ts/.test(f.location) && f.name === '(anonymous)' && /collector: app\.ts/.test(f.area)],
   ['hand the batch to an ingest worker', (f) => f.name === 'prepare' && /batch-preparer\.ts/.test(f.location)],
-  ['read body + JSON.parse (secure-json-parse)', (f) => f.name === 'decodeBody'],
+  ['read body + JSON.parse (prototype-key check)', (f) => f.name === 'decodeBody'],
   ['validate envelope (zod)', (f) => f.name === 'validateEnvelope'],
-  ['validate each event (zod)', (f) => f.name === 'validateEvent'],
+  ['validate each event (compiled from the zod schema; zod only for refusals)', (f) => f.name === 'validateEvent'],
   ['enrich per event (URL cleaning, UTM, referrer, channel)', (f) => f.name === 'event' && /enricher\.ts/.test(f.location)],
   ['serialise the event\'s columns (JSON fragment)', (f) => f.name === 'eventColumns'],
   ['complete the batch (visitor id, session, rows)', (f) => f.name === 'completeBatch'],
