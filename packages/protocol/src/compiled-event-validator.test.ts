@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptEvent } from './compiled-event-validator.js';
+import { REFINEMENTS, acceptEvent, compiledEventTypes } from './compiled-event-validator.js';
 import { LIMITS as L } from './limits.js';
 import { Event } from './schema.js';
 import { validateEvent } from './validate.js';
@@ -86,7 +86,7 @@ describe('the compiled event validator, against the zod schema', () => {
         const byZod = Event.safeParse(JSON.parse(json));
         const fast = acceptEvent(JSON.parse(json));
         if (byZod.success) {
-          expect(fast, json).toEqual(byZod.data);
+          expect(fast, json).toStrictEqual(byZod.data);
           accepted++;
         } else {
           expect(fast, json).toBeUndefined();
@@ -97,6 +97,52 @@ describe('the compiled event validator, against the zod schema', () => {
     // The walk covers both sides substantially.
     expect(accepted).toBeGreaterThan(300);
     expect(refused).toBeGreaterThan(1000);
+  });
+
+  it('agrees on what only raw JSON text can carry: numbers beyond double range, odd record keys', () => {
+    const texts: string[] = [];
+    for (const base of BASES) {
+      const json = JSON.stringify(base);
+      for (const number of ['1e400', '-1e400', '1e308', '-0', '2.0', '9007199254740993']) {
+        for (const field of ['"value":119.8', '"price":59.9', '"step":2', '"seq":3', '"results":0', '"quantity":2', '"ts":1767225600000']) {
+          if (json.includes(field)) texts.push(json.replace(field, field.replace(/:.*/, ':' + number)));
+        }
+      }
+      for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '']) {
+        texts.push(json.replace('"variant":"B"', `"${key}":"B"`), json.replace('"role":"cta"', `"${key}":"x"`));
+      }
+    }
+    expect(texts.length).toBeGreaterThan(150);
+    for (const text of texts) {
+      const byZod = Event.safeParse(JSON.parse(text));
+      // The fast path may leave a case to zod (a `__proto__` record key), never decide it otherwise.
+      const fast = acceptEvent(JSON.parse(text));
+      if (fast !== undefined) expect(byZod.success ? byZod.data : 'refused by zod', text).toStrictEqual(fast);
+      const result = validateEvent(JSON.parse(text));
+      expect(result.ok, text).toBe(byZod.success);
+      if (result.ok) expect(result.value, text).toStrictEqual(byZod.data);
+    }
+  });
+
+  it('covers every event type, and every refinement of the schema is one it restores', () => {
+    expect(compiledEventTypes().sort()).toEqual(Event.options.map((o) => o.shape.type.value).sort());
+    // A refinement does not survive the JSON Schema export: a new one must be added to the
+    // compiled validator (and to REFINEMENTS) before this passes.
+    const refinements = new Set<string>();
+    const seen = new Set<unknown>();
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object' || seen.has(node)) return;
+      seen.add(node);
+      const zod = (node as { _zod?: { def: { checks?: Array<{ _zod: { def: { check: string; error?: () => string } } }> } } })._zod;
+      if (zod) {
+        for (const check of zod.def.checks ?? []) if (check._zod.def.check === 'custom') refinements.add(String(check._zod.def.error?.()));
+        walk(zod.def);
+        return;
+      }
+      for (const value of Object.values(node)) walk(value);
+    };
+    walk(Event);
+    expect([...refinements].sort()).toEqual([...REFINEMENTS].sort());
   });
 
   it('leaves a refused event exactly as it was sent (it is stored in rejected_events)', () => {

@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
+import { LIMITS as L } from './limits.js';
 import { Event, isHttpUrl } from './schema.js';
 
 // A fast path for validateEvent, compiled from the zod schema (the single source of truth) via
@@ -14,7 +15,15 @@ import { Event, isHttpUrl } from './schema.js';
 //   gets additionalProperties: false, so ajv removes them (records keep theirs: they have a value
 //   schema); the checking validator lets them pass, as zod does;
 // - refinements: key counts are in the schema as maxProperties (`.meta` in schema.ts); the URL
-//   check (isHttpUrl) runs after the compiled code.
+//   check (isHttpUrl) runs after the compiled code. REFINEMENTS lists them, and a test fails when
+//   the schema gains a refinement that is not in the list;
+// - finite numbers: zod refuses Infinity (JSON `1e400` parses to it), so ajv's strictNumbers is on;
+// - a `__proto__` key in a record: zod's output cannot hold it (assigning it sets a prototype),
+//   so a record with one is left to zod.
+// A type whose schema cannot be exported (a future transform, say) gets no fast path: zod alone.
+
+/** The zod refinements this module restores, by message; see the test that guards the list. */
+export const REFINEMENTS = ['must be an absolute http(s) URL', `at most ${L.maxProps} keys`, `at most ${L.maxAttrs} attributes`] as const;
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -31,6 +40,7 @@ function adjust(node: unknown, strip: boolean): unknown {
     // Keys under `properties` are field names, not keywords; defaults are data.
     if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value as JsonSchema).map(([k, v]) => [k, adjust(v, strip)]));
     else if (key === 'default' || key === 'const' || key === 'enum') out[key] = value;
+    else if (key === 'propertyNames') out[key] = { allOf: [adjust(value, strip), { not: { const: '__proto__' } }] };
     else out[key] = adjust(value, strip);
   }
   // Unknown keys pass the check (zod ignores them) and are removed when normalising.
@@ -46,7 +56,10 @@ function createAjv(normalise: boolean): Ajv2020 {
     removeAdditional: normalise,
     // uuid and friends are checked by the patterns zod exports next to the format names.
     validateFormats: false,
+    // zod's export carries keywords ajv's strict mode would question (format names, metadata).
     strict: false,
+    // …but numbers must be finite, as zod requires: JSON `1e400` parses to Infinity.
+    strictNumbers: true,
   });
   return ajv;
 }
@@ -66,10 +79,20 @@ function validators(): Map<string, TypeValidators> {
   const normaliser = createAjv(true);
   byType = new Map();
   for (const option of Event.options) {
-    const schema = z.toJSONSchema(option, { io: 'input', unrepresentable: 'any' });
+    let schema: JsonSchema;
+    try {
+      schema = z.toJSONSchema(option, { io: 'input' });
+    } catch {
+      continue; // not expressible as JSON Schema: zod validates this type alone
+    }
     byType.set(option.shape.type.value, { check: checker.compile(adjust(schema, false) as JsonSchema), normalise: normaliser.compile(adjust(schema, true) as JsonSchema) });
   }
   return byType;
+}
+
+/** Event types that have a compiled fast path (all of them, unless the schema changed; tested). */
+export function compiledEventTypes(): string[] {
+  return [...validators().keys()];
 }
 
 /** The event, normalised as zod would output it, if the compiled schema accepts it; else undefined. */
