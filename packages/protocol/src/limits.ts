@@ -33,6 +33,13 @@ export const LIMITS = {
   maxSdkVersionLength: 32,
   /** Number of events the SDK may report as dropped in one batch. */
   maxDropped: 1_000_000,
+  /**
+   * Largest `value` / item `price`, either sign. The columns are Decimal(18, 4): 14 digits before
+   * the point; larger numbers would make ClickHouse refuse the whole request's rows.
+   */
+  maxAmount: 1_000_000_000_000,
+  /** Largest `results` of a search: the column is a UInt32, which would wrap larger numbers. */
+  maxSearchResults: 4_294_967_295,
   /** Oldest accepted client timestamp (2000-01-01) and newest (2100-01-01), epoch ms. */
   minTimestamp: 946_684_800_000,
   maxTimestamp: 4_102_444_800_000,

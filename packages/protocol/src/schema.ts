@@ -18,6 +18,12 @@ const httpUrl = z
   .max(L.maxUrlLength, `at most ${L.maxUrlLength} characters`)
   .refine(isHttpUrl, 'must be an absolute http(s) URL');
 
+/** Money (a `value` or an item's `price`), bounded to what its Decimal(18, 4) column holds. */
+const amount = z
+  .number()
+  .min(-L.maxAmount, `at least -${L.maxAmount}`)
+  .max(L.maxAmount, `at most ${L.maxAmount}`);
+
 /** Flat map of string/number/boolean values, e.g. `{ "variant": "B", "step": 2 }`. */
 export const Props = z
   .record(
@@ -35,7 +41,7 @@ export const Item = z.object({
   item_category: text(L.maxItemFieldLength).optional(),
   item_brand: text(L.maxItemFieldLength).optional(),
   item_variant: text(L.maxItemFieldLength).optional(),
-  price: z.number().finite().optional(),
+  price: amount.optional(),
   quantity: z.number().int().min(1).max(1_000_000).default(1),
 });
 
@@ -84,7 +90,7 @@ const items = z.array(Item).max(L.maxItems, `at most ${L.maxItems} items`);
 const commerce = {
   items: items.default([]),
   currency: currency.optional(),
-  value: z.number().finite().optional(),
+  value: amount.optional(),
 };
 
 export const PageViewEvent = z.object({ ...base, type: z.literal('page_view') });
@@ -96,7 +102,7 @@ export const SearchEvent = z.object({
   type: z.literal('search'),
   query: nonEmpty(L.maxSearchQueryLength),
   /** Number of results the page showed; 0 marks a search that found nothing. */
-  results: z.number().int().min(0).optional(),
+  results: z.number().int().min(0).max(L.maxSearchResults).optional(),
 });
 
 const withItems = { ...commerce, items: items.min(1, 'needs at least one item') };

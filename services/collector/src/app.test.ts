@@ -40,6 +40,23 @@ describe('POST /v1/batch', () => {
     expect(JSON.parse(rejected!.event).id).toBe(bad.id);
   });
 
+  it('stores numbers up to their documented bounds exactly and refuses larger ones per event', async () => {
+    const max = LIMITS.maxAmount;
+    const atBounds = event('purchase', { value: max, currency: 'EUR', transaction_id: 'T-max', items: [{ item_id: 'a', price: -max, quantity: 1 }, { item_id: 'b', price: 0.00001 }] });
+    const search = event('search', { query: 'x', results: LIMITS.maxSearchResults });
+    // Beyond the columns' range: ClickHouse would refuse (Decimal) or wrap (UInt32) these, and with
+    // them the request's valid rows; the protocol refuses just these events instead.
+    const tooBig = [event('purchase', { value: max * 10, transaction_id: 'T-big' }), event('view_item', { items: [{ item_id: 'c', price: 1e15 }] }), event('search', { query: 'y', results: 2 ** 32 })];
+    const res = await postBatch(url, batch([atBounds, search, ...tooBig]));
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.rejected.map((r: { index: number }) => r.index)).toEqual([2, 3, 4]);
+    expect(await waitForRows(stack, count(`event_id IN ('${atBounds.id}', '${search.id}')`), 2)).toBe(2);
+    const [row] = await stack.query<{ value: string; prices: string[]; results: number }>(
+      `SELECT toString(value) AS value, arrayMap(i -> toString(i.price), items) AS prices, (SELECT any(search_results) FROM spur.events WHERE event_id = '${search.id}') AS results FROM spur.events WHERE event_id = '${atBounds.id}'`,
+    );
+    expect(row).toEqual({ value: String(max), prices: [String(-max), '0'], results: LIMITS.maxSearchResults });
+  });
+
   it('accepts JSON, text/plain and gzip bodies', async () => {
     const json = await postBatch(url, batch([event()]), { 'content-type': 'application/json' });
     const text = await postBatch(url, batch([event()]), { 'content-type': 'text/plain' });
