@@ -150,3 +150,14 @@ describe('referrerHost', () => {
     expect(referrerHost(referrer)).toBe(expected);
   });
 });
+
+describe('a URL cleaner over a run of events', () => {
+  it('answers a repeated URL from its last result and every new one afresh', () => {
+    const cleaner = createUrlCleaner(['ref']);
+    const urls = ['https://shop.example/a?utm_source=x&ref=1', 'https://shop.example/a?utm_source=x&ref=1', 'https://shop.example/b?email=a@b.c', 'not a url', 'https://shop.example/a?utm_source=x&ref=1'];
+    const fresh = urls.map((u) => createUrlCleaner(['ref'])(u));
+    expect(urls.map((u) => cleaner(u))).toEqual(fresh);
+    expect(cleaner(urls[0]!)).toBe(cleaner(urls[1]!)); // the same parts, not parsed again
+    expect(fresh.map((p) => p.url)).toEqual(['https://shop.example/a?utm_source=x', 'https://shop.example/a?utm_source=x', 'https://shop.example/b', '', 'https://shop.example/a?utm_source=x']);
+  });
+});

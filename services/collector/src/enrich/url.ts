@@ -107,7 +107,17 @@ const FRAGMENT_SEPARATORS: ReadonlySet<number> = new Set([0x26, 0x3f, 0x2f, 0x3b
 export function createUrlCleaner(extraStripParams: readonly string[] = []): UrlCleaner {
   const strip = new Set<string>();
   for (const name of [...DEFAULT_STRIP_PARAMS, ...CLICK_ID_PARAMS, ...extraStripParams]) strip.add(name.toLowerCase());
-  return (raw) => cleanUrl(raw, strip);
+  // A page's events arrive together and share its URL (and its referrer): the last answer is
+  // kept, so each run of equal URLs is parsed once. The parts are read-only and shared.
+  let lastRaw: string | undefined;
+  let lastParts: UrlParts = UNPARSABLE;
+  return (raw) => {
+    if (raw !== lastRaw) {
+      lastParts = cleanUrl(raw, strip);
+      lastRaw = raw;
+    }
+    return lastParts;
+  };
 }
 
 function cleanUrl(raw: string, strip: ReadonlySet<string>): UrlParts {

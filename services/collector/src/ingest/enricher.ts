@@ -16,16 +16,19 @@ export interface EventEnricherOptions {
 }
 
 export class EventEnricher {
-  private readonly cleanUrl: ReturnType<typeof createUrlCleaner>;
+  // One cleaner each for pages and referrers: each remembers its last URL (see createUrlCleaner).
+  private readonly cleanPage: ReturnType<typeof createUrlCleaner>;
+  private readonly cleanReferrer: ReturnType<typeof createUrlCleaner>;
 
   constructor(private readonly options: EventEnricherOptions) {
-    this.cleanUrl = createUrlCleaner(options.stripParams);
+    this.cleanPage = createUrlCleaner(options.stripParams);
+    this.cleanReferrer = createUrlCleaner(options.stripParams);
   }
 
   event(event: Event, sentAt: number, receivedAt: number, userId: string): EventFacts {
     const ts = correctTimestamp(event.ts, sentAt, receivedAt, this.options.maxEventAgeMs);
-    const page = this.cleanUrl(event.url);
-    const referrer = event.referrer ? this.cleanUrl(event.referrer) : undefined;
+    const page = this.cleanPage(event.url);
+    const referrer = event.referrer ? this.cleanReferrer(event.referrer) : undefined;
     const refHost = referrer ? referrer.hostname || referrerHost(event.referrer) : '';
     const channel = classifyChannel({
       utm_source: page.utm_source,
