@@ -172,8 +172,14 @@ export type BatchEnvelope = z.infer<typeof BatchEnvelope>;
 export type BatchInput = z.input<typeof Batch>;
 export type Batch = z.infer<typeof Batch>;
 
+/** The last URL found valid: a page's events share their URL, so most checks are this compare. */
+let lastHttpUrl = '';
+
 /** An absolute http(s) URL (the `url` refinement; exported for the compiled validator). */
 export function isHttpUrl(value: string): boolean {
+  if (value === lastHttpUrl) return true;
   if (!value.startsWith('http://') && !value.startsWith('https://')) return false;
-  return URL.canParse(value);
+  if (!URL.canParse(value)) return false;
+  lastHttpUrl = value;
+  return true;
 }
