@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Batch, LIMITS, validateEnvelope, validateEvent, type EventInput } from './index.js';
 
 const base = {
@@ -42,6 +42,16 @@ describe('the v1 event', () => {
     expect(validateEvent({ ...base, url: '/relative', type: 'page_view' }).ok).toBe(false);
     expect(validateEvent({ ...base, url: 'javascript:alert(1)', type: 'page_view' }).ok).toBe(false);
     expect(validateEvent({ ...base, type: 'purchase', items: [] }).ok).toBe(false);
+  });
+
+  it('checks every URL, however the ones before it fared', async () => {
+    // isHttpUrl remembers the last valid URL: neither that nor a first call may let anything else
+    // by. A fresh copy of the module, so that '' really is the first URL it sees.
+    vi.resetModules();
+    const fresh = (await import('./index.js')).validateEvent;
+    for (const url of ['', 'https://shop.example/a', '', 'https://shop.example/a', 'ftp://x/', 'https://shop.example/a']) {
+      expect(fresh({ ...base, url, type: 'page_view' }).ok, url).toBe(url.startsWith('https://'));
+    }
   });
 
   it('bounds strings, maps and lists', () => {

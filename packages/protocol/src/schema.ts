@@ -173,7 +173,7 @@ export type BatchInput = z.input<typeof Batch>;
 export type Batch = z.infer<typeof Batch>;
 
 /** The last URL found valid: a page's events share their URL, so most checks are this compare. */
-let lastHttpUrl = '';
+let lastHttpUrl: string | undefined;
 
 /** An absolute http(s) URL (the `url` refinement; exported for the compiled validator). */
 export function isHttpUrl(value: string): boolean {
