@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,9 +51,13 @@ describe('configuration', () => {
 
   it('reads sites from a config file as well', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spur-config-'));
-    writeFileSync(join(dir, 'sites.json'), JSON.stringify({ sites: [{ id: 'file-site', origins: ['https://a.example'] }] }));
-    const config = loadConfig({ SPUR_CONFIG_FILE: 'sites.json', SPUR_SITES: SITES }, dir);
-    expect(config.sites.map((s) => s.id)).toEqual(['file-site', 'demo']);
+    try {
+      writeFileSync(join(dir, 'sites.json'), JSON.stringify({ sites: [{ id: 'file-site', origins: ['https://a.example'] }] }));
+      const config = loadConfig({ SPUR_CONFIG_FILE: 'sites.json', SPUR_SITES: SITES }, dir);
+      expect(config.sites.map((s) => s.id)).toEqual(['file-site', 'demo']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('understands every form of SPUR_TRUST_PROXY', () => {
