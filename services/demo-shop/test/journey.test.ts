@@ -97,7 +97,9 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     expect(shopper.pageErrors).toEqual([]);
     // The SDK runs in debug mode on the demo (data-debug): it would warn about any call it refused.
     expect(shopper.spurWarnings).toEqual([]);
-    await shopper.close();
+    // Leave the shop as a visitor does (the SDK sends what it holds on pagehide); the browser
+    // stays open until the rows are in (see the single-page flow below for why).
+    await page.goto('about:blank');
 
     // The demo shop's journey table (services/demo-shop/README.md), with what the SDK documents
     // it tracks by itself (page_view on load and on every SPA step, `click` for links and buttons,
@@ -142,6 +144,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
       (r) => r.length >= expected.length && r.some((x) => x.type === 'page_view' && x.url.includes('step=confirmation')),
       { what: 'the whole journey' },
     );
+    await shopper.close();
     // Soft: if the sequence is off, the checks below still run and report what else is wrong.
     expect.soft(rows.map((r) => signature(r, shop.stack.origin)), describeRows(rows)).toEqual(expected);
 
