@@ -1,4 +1,4 @@
-import { ERROR_CODES, validateEnvelope, validateEvent, type BatchResponse, type RejectedEvent } from '@spur/protocol';
+import { ERROR_CODES, prepareEventValidation, validateEnvelope, validateEvent, type BatchResponse, type RejectedEvent } from '@spur/protocol';
 import { HttpError } from '../errors.js';
 import type { SiteConfig } from '../config.js';
 import { SiteRegistry, type Sender } from '../sites.js';
@@ -63,6 +63,7 @@ export interface PrepareContext {
 
 /** Everything prepareBatch needs, built from configuration alone (so a worker can build it too). */
 export function createPrepareContext(settings: { sites: SiteConfig[]; stripParams: readonly string[]; maxEventAgeMs: number }): PrepareContext {
+  prepareEventValidation(); // compile the validators at start, not on the first request
   return { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
 }
 
