@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@spur/protocol';
 import { HttpError } from '../errors.js';
-import { InlinePreparer, WorkerPreparer, builtCodeExecArgv, type PrepareSettings } from './batch-preparer.js';
-import type { BatchRequest } from './prepare-batch.js';
+import { InlinePreparer, WorkerPreparer, builtCodeExecArgv } from './batch-preparer.js';
+import type { BatchRequest, PrepareSettings } from './prepare-batch.js';
 
 // The worker runs the built collector (dist/ingest/ingest-worker.js): `pnpm test` builds first.
 const settings: PrepareSettings = {

@@ -1,22 +1,12 @@
 import { Worker, type ResourceLimits, type WorkerOptions } from 'node:worker_threads';
 import type { ErrorCode, FieldError } from '@spur/protocol';
-import type { SiteConfig } from '../config.js';
 import { HttpError } from '../errors.js';
-import { createPrepareContext, prepareBatch, type BatchRequest, type PreparedBatch } from './prepare-batch.js';
+import { createPrepareContext, prepareBatch, type BatchRequest, type PreparedBatch, type PrepareSettings } from './prepare-batch.js';
 
 /** Runs prepareBatch: on the main thread, or spread over ingest worker threads. */
 export interface BatchPreparer {
   prepare(request: BatchRequest): Promise<PreparedBatch>;
-  /** Batches being prepared right now. */
-  readonly pending: number;
   close(): Promise<void>;
-}
-
-/** What an ingest worker is started with: everything prepareBatch needs, as plain data. */
-export interface PrepareSettings {
-  sites: SiteConfig[];
-  stripParams: string[];
-  maxEventAgeMs: number;
 }
 
 /**
@@ -32,19 +22,13 @@ export function createPreparer(settings: PrepareSettings, workers: number): Batc
 
 export class InlinePreparer implements BatchPreparer {
   private readonly ctx;
-  pending = 0;
 
   constructor(settings: PrepareSettings) {
     this.ctx = createPrepareContext(settings);
   }
 
-  async prepare(request: BatchRequest): Promise<PreparedBatch> {
-    this.pending++;
-    try {
-      return await prepareBatch(request, this.ctx);
-    } finally {
-      this.pending--;
-    }
+  prepare(request: BatchRequest): Promise<PreparedBatch> {
+    return prepareBatch(request, this.ctx);
   }
 
   async close(): Promise<void> {}
@@ -85,6 +69,7 @@ export class WorkerPreparer implements BatchPreparer {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
+  /** Batches the workers hold right now. */
   get pending(): number {
     return this.slots.reduce((sum, slot) => sum + slot.jobs.size, 0);
   }

@@ -2,8 +2,8 @@
 // main thread and posts back the result or the HttpError that answers the request.
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpError } from '../errors.js';
-import type { FromWorker, PrepareSettings, ToWorker } from './batch-preparer.js';
-import { createPrepareContext, prepareBatch } from './prepare-batch.js';
+import type { FromWorker, ToWorker } from './batch-preparer.js';
+import { createPrepareContext, prepareBatch, type PrepareSettings } from './prepare-batch.js';
 
 const ctx = createPrepareContext(workerData as PrepareSettings);
 const port = parentPort!;

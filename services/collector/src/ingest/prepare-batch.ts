@@ -61,8 +61,15 @@ export interface PrepareContext {
   events: EventEnricher;
 }
 
+/** What a prepare context is built from: configuration only, as plain data (a worker's workerData). */
+export interface PrepareSettings {
+  sites: SiteConfig[];
+  stripParams: string[];
+  maxEventAgeMs: number;
+}
+
 /** Everything prepareBatch needs, built from configuration alone (so a worker can build it too). */
-export function createPrepareContext(settings: { sites: SiteConfig[]; stripParams: readonly string[]; maxEventAgeMs: number }): PrepareContext {
+export function createPrepareContext(settings: PrepareSettings): PrepareContext {
   prepareEventValidation(); // compile the validators at start, not on the first request
   return { sites: new SiteRegistry(settings.sites), events: new EventEnricher(settings) };
 }
