@@ -8,7 +8,7 @@ export interface CompleteContext {
   clients: ClientEnricher;
   sessions: SessionTracker;
   /** Sees each accepted event's page id and sequence number (the delivery-rate metric). */
-  delivery?: Pick<DeliveryTracker, 'observe'>;
+  delivery?: Pick<DeliveryTracker, 'observeBatch'>;
 }
 
 /**
@@ -38,22 +38,6 @@ export function completeBatch(batch: PreparedBatch, ctx: CompleteContext): strin
     const session = ctx.sessions.assign(visitors[client]!, batch.ts[j]!, batch.channel[j]!);
     rows += eventRow(session.id, session.channel, columns[client]!, batch.columns[j]!) + '\n';
   }
-  if (ctx.delivery) observeDelivery(batch, ctx.delivery);
+  ctx.delivery?.observeBatch(batch.pageId, batch.seq);
   return rows;
-}
-
-/** A page's events arrive together: one lookup per run of events of the same page, not per event. */
-function observeDelivery(batch: PreparedBatch, delivery: Pick<DeliveryTracker, 'observe'>): void {
-  const { pageId, seq } = batch;
-  for (let j = 0; j < pageId.length; ) {
-    const page = pageId[j]!;
-    let highest = -1;
-    let count = 0;
-    for (; j < pageId.length && pageId[j] === page; j++) {
-      if (seq[j]! < 0) continue;
-      count++;
-      if (seq[j]! > highest) highest = seq[j]!;
-    }
-    if (page && count > 0) delivery.observe(page, highest, count);
-  }
 }

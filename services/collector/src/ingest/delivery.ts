@@ -25,6 +25,24 @@ export class DeliveryTracker {
     return this.current.size + this.previous.size;
   }
 
+  /**
+   * A batch's events, as parallel lists of page view id ('' for none) and position (-1 for none).
+   * A page's events arrive together, so each run of one page costs one lookup, not one per event.
+   */
+  observeBatch(pageIds: readonly string[], seqs: readonly number[]): void {
+    for (let j = 0; j < pageIds.length; ) {
+      const page = pageIds[j]!;
+      let highest = -1;
+      let count = 0;
+      for (; j < pageIds.length && pageIds[j] === page; j++) {
+        if (seqs[j]! < 0) continue;
+        count++;
+        if (seqs[j]! > highest) highest = seqs[j]!;
+      }
+      if (page && count > 0) this.observe(page, highest, count);
+    }
+  }
+
   /** `count` events of page `pageId` arrived, the highest of them at position `seq`. */
   observe(pageId: string, seq: number, count = 1): void {
     this.received += count;
