@@ -146,15 +146,16 @@ export class Shipper {
     this.options.log.warn({ table, requests: parts.length, err: String(cause) }, 'ClickHouse refused a block as data; inserting its requests one by one');
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
+      const rows = countRows(part);
       try {
         await this.insert(table, [part], `${token}:${i}`);
         this.options.metrics.insertBlocks.inc();
-        this.options.metrics.insertRows.inc({ table }, countRows(part));
+        this.options.metrics.insertRows.inc({ table }, rows);
       } catch (error) {
         if (!isDataError(error)) throw error;
         const file = await this.deadLetter(table, part);
-        this.options.metrics.deadLetterRows.inc({ table }, countRows(part));
-        this.options.log.error({ table, rows: countRows(part), file, err: String(error) }, 'ClickHouse refused these rows; they are kept in the dead-letter file');
+        this.options.metrics.deadLetterRows.inc({ table }, rows);
+        this.options.log.error({ table, rows, file, err: String(error) }, 'ClickHouse refused these rows; they are kept in the dead-letter file');
       }
     }
   }
