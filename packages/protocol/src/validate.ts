@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import { acceptEvent, compiledEventTypes } from './compiled-event-validator.js';
+import { acceptEvent } from './compiled-event-validator.js';
 import { BatchEnvelope, Event } from './schema.js';
+
+export { prepareEventValidation } from './compiled-event-validator.js';
 
 /** One problem with one field, e.g. `{ path: "items.0.price", message: "expected number" }`. */
 export interface FieldError {
@@ -26,15 +28,6 @@ export function validateEvent(input: unknown): Validated<Event> {
   const accepted = acceptEvent(input);
   if (accepted) return { ok: true, value: accepted };
   return toValidated(Event.safeParse(input));
-}
-
-/**
- * Compiles the fast event validators now (they are otherwise compiled by the first validateEvent
- * call, about 0.1–0.2 s): call it at start so the first request does not pay for it. Returns the
- * event types that have a compiled fast path.
- */
-export function prepareEventValidation(): string[] {
-  return compiledEventTypes();
 }
 
 /** Zod's issues as short, stable `{ path, message }` pairs for API responses. */
