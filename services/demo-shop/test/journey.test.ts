@@ -97,9 +97,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     expect(shopper.pageErrors).toEqual([]);
     // The SDK runs in debug mode on the demo (data-debug): it would warn about any call it refused.
     expect(shopper.spurWarnings).toEqual([]);
-    // Leave the shop as a visitor does (the SDK sends what it holds on pagehide); the browser
-    // stays open until the rows are in (see the single-page flow below for why).
-    await page.goto('about:blank');
+    await shopper.leave(); // then close once the rows are in (see Shopper.leave)
 
     // The demo shop's journey table (services/demo-shop/README.md), with what the SDK documents
     // it tracks by itself (page_view on load and on every SPA step, `click` for links and buttons,
@@ -232,10 +230,7 @@ describe('the demo shop, end to end (Chromium → SDK → collector → ClickHou
     await page.waitForURL(checkout);
     expect(shopper.pageErrors).toEqual([]);
     expect(shopper.spurWarnings).toEqual([]);
-    // Leave the shop as a visitor does (the SDK sends what it holds on pagehide) and keep the
-    // browser open until the rows are in: closing the context at once fires no pagehide, so a flow
-    // faster than the SDK's 2 s flush timer could lose every event (a flaky "0 rows" in one full run).
-    await page.goto('about:blank');
+    await shopper.leave(); // then close once the rows are in (see Shopper.leave)
 
     const expected = [cart, checkout, confirmation, checkout, cart, checkout];
     const rows = await waitForRows(shop.stack, SINCE, { since }, (r) => r.filter((x) => x.type === 'page_view').length >= expected.length, {

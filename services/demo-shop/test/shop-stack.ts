@@ -54,7 +54,7 @@ export interface ShopStack {
   stop(): Promise<void>;
 }
 
-export async function startShopStack(): Promise<ShopStack> {
+async function startShopStack(): Promise<ShopStack> {
   const clickhouse = await startClickHouse();
   const spoolDir = await mkdtemp(join(tmpdir(), 'spur-e2e-spool-'));
   const client = createClient({ url: clickhouse.url });
@@ -236,10 +236,10 @@ export function describeRows(rows: EventRow[]): string {
 
 // ---------- browser ----------
 
-export { waitFor, type LaunchedBrowser };
+export { waitFor };
 
 /** Headless Chromium (@spur/testing) speaking as an ordinary desktop Chrome, see SHOPPER_UA. */
-export function launchBrowser(): Promise<LaunchedBrowser> {
+function launchBrowser(): Promise<LaunchedBrowser> {
   return launchChromium({ args: [`--user-agent=${SHOPPER_UA}`] });
 }
 
@@ -291,6 +291,12 @@ export interface Shopper {
   consoleErrors: Array<{ text: string; url: string }>;
   /** Console warnings the SDK logs in debug mode (the demo's script tag has data-debug): "[spur] …". */
   spurWarnings: string[];
+  /**
+   * Leaves the shop as a visitor does (the page goes to about:blank), so the SDK sends what it
+   * holds on pagehide. Call it, then wait for the rows, then close: closing the context fires no
+   * pagehide, so events still within the SDK's 2 s flush timer would be lost with it.
+   */
+  leave(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -331,6 +337,9 @@ export async function openShopper(browser: Browser, options: BrowserContextOptio
     pageErrors,
     consoleErrors,
     spurWarnings,
+    leave: async () => {
+      await page.goto('about:blank');
+    },
     close: () => context.close(),
   };
 }
