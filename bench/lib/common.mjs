@@ -309,6 +309,16 @@ export class ClickHouseHttp {
   }
 }
 
+/**
+ * Waits (bounded) until ClickHouse runs no merges in the spur database, as on a table that has
+ * been live for a while; `settled` is false when the bound was reached first.
+ */
+export async function waitForMerges(ch, { timeoutMs = 60_000, intervalMs = 250 } = {}) {
+  const t0 = performance.now();
+  const settled = await waitFor(async () => Number((await ch.one("SELECT count() AS c FROM system.merges WHERE database = 'spur'")).c) === 0, { timeoutMs, intervalMs });
+  return { seconds: (performance.now() - t0) / 1000, settled: Boolean(settled) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The collector's Prometheus metrics
 

@@ -27,7 +27,9 @@ import {
   table,
   tail,
   waitFor,
+  waitForMerges,
 } from '../lib/common.mjs';
+import { collectorEnv, drainSpool, startCollectorProcess } from '../lib/collector-process.mjs';
 import { SERVER_KEY, SITE, nextCounter, runLoad, runPaced, validateBodies } from '../lib/load.mjs';
 import { USER_AGENTS, buildBodies, stamp, visitorHeaders } from '../lib/payloads.mjs';
 import { hotLines, summarizeProfile } from '../lib/profile.mjs';
@@ -119,28 +121,15 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
 
     const collectorPort = await freePort();
     const collectorUrl = `http://127.0.0.1:${collectorPort}`;
-    const collectorEnv = (spoolDir) => ({
-      SPUR_HOST: '127.0.0.1',
-      SPUR_PORT: String(collectorPort),
-      CLICKHOUSE_URL: clickhouse.url,
-      SPUR_SITES: JSON.stringify([{ id: SITE, origins: ['https://shop.example'], serverKey: SERVER_KEY }]),
-      SPUR_SPOOL_DIR: spoolDir,
-      SPUR_RATE_LIMIT_PER_IP: '0',
-      SPUR_TRUST_PROXY: '1',
-      SPUR_LOG_LEVEL: 'warn',
-      ...TUNABLES_FROM_ENV,
-    });
+    const envFor = (spoolDir) => collectorEnv({ port: collectorPort, clickhouseUrl: clickhouse.url, spoolDir, extra: TUNABLES_FROM_ENV });
     res.collectorNodeFlags = [...NODE_FLAGS];
-    res.collectorEnv = { ...collectorEnv('<tmp>/spool'), CLICKHOUSE_URL: '<embedded>', SPUR_PORT: '<free port>', SPUR_SITES: `[{"id":"${SITE}","serverKey":"…"}]` };
-    const startCollectorProcess = async (name, { nodeOptions = [], spool = name } = {}) => {
-      const spoolDir = join(tmp, `spool-${spool}`);
-      const proc = spawnNode([COLLECTOR_MAIN], { env: collectorEnv(spoolDir), name, nodeOptions: [...NODE_FLAGS, ...nodeOptions] });
+    res.collectorEnv = { ...envFor('<tmp>/spool'), CLICKHOUSE_URL: '<embedded>', SPUR_PORT: '<free port>', SPUR_SITES: `[{"id":"${SITE}","serverKey":"…"}]` };
+    const startCollector = async (name, { nodeOptions = [], spool = name } = {}) => {
+      const proc = await startCollectorProcess({ main: COLLECTOR_MAIN, name, env: envFor(join(tmp, `spool-${spool}`)), nodeOptions: [...NODE_FLAGS, ...nodeOptions] });
       cleanups.push(() => proc.stop());
-      const ready = await waitFor(async () => (await httpStatus(`${collectorUrl}/readyz`)) === 200, { timeoutMs: 60_000 });
-      if (!ready) throw new Error(`collector did not become ready:\n${tail(proc.logFile)}`);
       return proc;
     };
-    collector = await startCollectorProcess('collector');
+    collector = await startCollector('collector');
     const pids = () => ({ collector: collector.pid, clickhouse: () => clickhouse.pid });
 
     // Bookkeeping for the exactly-once checks: what clients saw acknowledged, what the collector
@@ -151,11 +140,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       totals.unansweredEvents += (run.unanswered + run.timeouts) * run.batch;
     };
     const metrics = () => scrapeMetrics(collectorUrl);
-    const drain = async (timeoutMs = 180_000) => {
-      const t0 = performance.now();
-      const done = await waitFor(async () => (await metrics()).spur_spool_pending_records === 0, { timeoutMs, intervalMs: 50 });
-      return { seconds: (performance.now() - t0) / 1000, drained: Boolean(done) };
-    };
+    const drain = (timeoutMs) => drainSpool(collectorUrl, timeoutMs);
     const check = async (label) => {
       const m = await metrics();
       const row = await ch.one('SELECT count() AS rows, uniqExact(event_id) AS ids FROM spur.events');
@@ -232,11 +217,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
     // ---------------------------------------------------------------- half load: p99
     // The runs before (full speed, the bulk-insert ceiling) leave ClickHouse merging parts for a
     // while; latency at half load is measured once those merges are done, as in steady operation.
-    const settleMerges = async () => {
-      const t0 = performance.now();
-      await waitFor(async () => Number((await ch.one("SELECT count() AS c FROM system.merges WHERE database = 'spur'")).c) === 0, { timeoutMs: 60_000, intervalMs: 250 });
-      return (performance.now() - t0) / 1000;
-    };
+    const settleMerges = async () => (await waitForMerges(ch)).seconds;
     res.halfMergeWaitSeconds = 0;
     for (const batch of plan.batches) {
       res.halfMergeWaitSeconds += await settleMerges();
@@ -315,7 +296,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
         }
         totals.collectorAcceptedBefore += m.spur_events_accepted_total ?? 0;
         await collector.stop();
-        collector = await startCollectorProcess('collector-after-overload', { spool: 'collector' });
+        collector = await startCollector('collector-after-overload', { spool: 'collector' });
         await drain();
         await check('collector restarted (same spool)');
       }
@@ -379,7 +360,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
         totals.collectorAcceptedBefore += stuck.spur_events_accepted_total ?? 0;
         await collector.stop();
         const t1 = performance.now();
-        collector = await startCollectorProcess('collector-restarted', { spool: 'collector' });
+        collector = await startCollector('collector-restarted', { spool: 'collector' });
         const tUp = performance.now();
         const drained = await waitFor(async () => (await metrics()).spur_spool_pending_records === 0, { timeoutMs: plan.replayTimeoutSeconds * 1000, intervalMs: 50 });
         run.replay.restart = { startSeconds: (tUp - t1) / 1000, drainedAfterStartSeconds: (performance.now() - tUp) / 1000, drained: Boolean(drained) };
@@ -402,7 +383,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       await collector.stop();
       const profDir = ensureDir(join(WORK, 'profile'));
       for (const f of readdirSync(profDir)) rmSync(join(profDir, f), { force: true });
-      collector = await startCollectorProcess('collector-profiled', { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+      collector = await startCollector('collector-profiled', { nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
       // Past the per-page bound first, as above, so the profile shows the steady state.
       const warm = Math.ceil(plan.steadyStatePageViews / pageViewsPerRequest(bodies[plan.batches[0]]));
       account(await runLoad(collectorUrl, bodies[plan.batches[0]], { duration: 30, maxRequests: warm, connections: plan.connections }));
