@@ -17,6 +17,9 @@ export const COLLECTOR_MAIN = join(REPO, 'services/collector/dist/main.js');
 export const COLLECTOR_INDEX = join(REPO, 'services/collector/dist/index.js');
 export const CLICKHOUSE_EMBEDDED_INDEX = join(REPO, 'packages/clickhouse-embedded/dist/index.js');
 
+/** CPU % (of one core) used by processes the bench did not start above which a run is flagged as disturbed. */
+export const OTHER_LOAD_WARN_PCT = 15;
+
 export const sleep = (ms) => delay(ms);
 
 export function log(message) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // spur SDK benchmark: bundle size and main-thread / wire cost of spur's browser SDK against the
-// trackers a shop would otherwise use. Plain Node ESM, no build step.
+// trackers a shop would otherwise use. Plain Node ESM; needs the workspace built (`pnpm build`) for
+// the project's Chromium launcher and spur's own bundle.
 //
 //   node bench/sdk/run.mjs [--runs 5] [--events 1000] [--only spur,posthog] [--cross-origin]
 //
@@ -486,7 +487,12 @@ function startServer({ bundleDir, bundleName, crossOrigin }) {
 
 // The project's own launcher (packages/testing, built by `pnpm build`): Debian's Chromium, headless,
 // with the flags that keep it from dialling out; CHROMIUM_PATH overrides the binary.
-const { launchChromium } = await import(pathToFileURL(join(REPO, 'packages/testing/dist/index.js')).href);
+const TESTING_INDEX = join(REPO, 'packages/testing/dist/index.js');
+if (!existsSync(TESTING_INDEX)) {
+  console.error('bench/sdk/run.mjs: packages/testing/dist is missing (its Chromium launcher): run `pnpm build` first');
+  process.exit(2);
+}
+const { launchChromium } = await import(pathToFileURL(TESTING_INDEX).href);
 // Every host name but localhost fails to resolve: nothing can leave the machine, and any try is
 // still seen (and counted) as a request by the page.
 const HOST_RULES = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2';

@@ -9,6 +9,7 @@ import {
   collectorRequire,
   ClickHouseHttp,
   LOG_DIR,
+  OTHER_LOAD_WARN_PCT,
   REPO,
   WORK,
   ensureDir,
@@ -39,7 +40,6 @@ const GOAL_EPS = 100_000;
 const TARGET_PARSE_RATIO = 0.4;
 const TARGET_P99_HALF_MS = 50;
 const TARGET_OVERLOAD_RSS = 300 * 1024 * 1024;
-const OTHER_LOAD_WARN_PCT = 15;
 
 export function collectorPlan(quick) {
   return {

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ClickHouseHttp, REPO, collectorRequire, fmt, loadCollectorModule, loadEmbeddedClickHouse, log, median, startSampler, table, waitForMerges } from '../lib/common.mjs';
+import { ClickHouseHttp, OTHER_LOAD_WARN_PCT, REPO, collectorRequire, fmt, loadCollectorModule, loadEmbeddedClickHouse, log, median, startSampler, table, waitForMerges } from '../lib/common.mjs';
 
 export const SITES = [
   ['outdoor', 40],
@@ -295,7 +295,7 @@ export async function runQuerySection({ quick = false } = {}) {
     const disturbed = [
       ['the load', res.load.procs],
       ['the queries', res.queryProcs],
-    ].filter(([, p]) => p.otherPct > 15);
+    ].filter(([, p]) => p.otherPct > OTHER_LOAD_WARN_PCT);
     if (disturbed.length) {
       res.problems.push(`**Other processes on this machine used CPU during** ${disturbed.map(([what, p]) => `${what} (${fmt.pct(p.otherPct)} of 200 %)`).join(' and ')}: those times are longer than this machine can do; rerun on a quiet machine.`);
     }
