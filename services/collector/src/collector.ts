@@ -62,7 +62,14 @@ export async function startCollector(config: Config, options: StartOptions = {})
     const sessions = new SessionTracker();
     await warmSessions(clickhouse, config.clickhouse.database, sessions, logger);
 
-    const spool = await Spool.open({ dir: config.spool.dir, maxBytes: config.spool.maxBytes });
+    const spool = await Spool.open({
+      dir: config.spool.dir,
+      maxBytes: config.spool.maxBytes,
+      observeCommit: (records, seconds) => {
+        metrics.spoolCommitSeconds.observe(seconds);
+        metrics.spoolCommitRecords.observe(records);
+      },
+    });
     const { truncatedBytes, corrupt, invalidCursor } = spool.recovery;
     if (truncatedBytes > 0 || corrupt.length > 0 || invalidCursor) {
       logger.warn({ truncatedBytes, corrupt, invalidCursor }, 'spool recovered from damage: a torn tail was cut off and/or corrupt regions were skipped');

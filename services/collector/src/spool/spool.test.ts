@@ -146,6 +146,17 @@ describe('group commit', () => {
     await Promise.all(appends);
     expect(spool.stats.syncs).toBe(1);
   });
+
+  it('reports each commit with its record count and duration to observeCommit', async () => {
+    const commits: Array<{ records: number; seconds: number }> = [];
+    const spool = await openSpool({ observeCommit: (records, seconds) => commits.push({ records, seconds }) });
+    await appendRange(spool, 0, 300);
+    await spool.append(record(300));
+    expect(commits.length).toBe(spool.stats.syncs);
+    expect(commits.reduce((sum, c) => sum + c.records, 0)).toBe(301);
+    expect(commits.at(-1)!.records).toBe(1);
+    for (const { seconds } of commits) expect(seconds).toBeGreaterThan(0);
+  });
 });
 
 describe('segments', () => {

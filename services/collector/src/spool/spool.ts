@@ -20,6 +20,8 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** Wait this long to gather appends before each write+fsync (default 0: fsync as soon as the previous one finished). */
   maxCommitDelayMs?: number;
+  /** Called after each group commit with its size and how long its write + fdatasync took. */
+  observeCommit?(records: number, seconds: number): void;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface SpoolStats {
   /** Commit rounds that failed (their appends were rejected with SpoolWriteError). */
   failedCommits: number;
 }
+
+type SpoolSettings = Required<Omit<SpoolOptions, 'observeCommit'>> & Pick<SpoolOptions, 'observeCommit'>;
 
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 
@@ -91,7 +95,8 @@ export class Spool {
    * one, loads the shipped cursor. Never fails because of damaged data: see `recovery`.
    */
   static async open(options: SpoolOptions): Promise<Spool> {
-    const settings: Required<SpoolOptions> = {
+    const settings: SpoolSettings = {
+      ...options,
       dir: options.dir,
       maxBytes: options.maxBytes,
       segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
@@ -115,7 +120,7 @@ export class Spool {
     return new Spool(settings, cursor.spoolId, log);
   }
 
-  private constructor(settings: Required<SpoolOptions>, spoolId: string, log: RecoveredLog) {
+  private constructor(settings: SpoolSettings, spoolId: string, log: RecoveredLog) {
     this.dir = settings.dir;
     this.maxBytes = settings.maxBytes;
     this.spoolId = spoolId;
@@ -133,7 +138,10 @@ export class Spool {
       maxCommitDelayMs: settings.maxCommitDelayMs,
       nextSeq: log.nextSeq,
       onSegmentCreated: (segment) => this.segmentList.push(segment),
-      onCommit: (records, bytes) => this.committed(records, bytes),
+      onCommit: (records, bytes, seconds) => {
+        this.committed(records, bytes);
+        settings.observeCommit?.(records, seconds);
+      },
     });
   }
 

@@ -18,8 +18,11 @@ export interface WriterOptions {
   nextSeq: number;
   /** A new (empty) segment file exists durably and will receive the next commits. */
   onSegmentCreated(segment: Segment): void;
-  /** `records` frames totalling `bytes` were just made durable at the end of the active segment. */
-  onCommit(records: number, bytes: number): void;
+  /**
+   * `records` frames totalling `bytes` were just made durable at the end of the active segment;
+   * the write and fdatasync took `seconds`.
+   */
+  onCommit(records: number, bytes: number, seconds: number): void;
 }
 
 interface QueuedAppend {
@@ -130,6 +133,7 @@ export class SegmentWriter {
     const group = this.takeGroup(segmentBytes - target.segment.end);
     const groupBytes = group.reduce((sum, append) => sum + append.bytes, 0);
     const start = target.segment.end;
+    const started = performance.now();
     try {
       const buffers = group.flatMap((append) => [append.header, append.payload]);
       const { bytesWritten } = await target.file.writev(buffers, start);
@@ -148,7 +152,7 @@ export class SegmentWriter {
     target.segment.end = start + groupBytes;
     this.queuedBytes -= groupBytes;
     this.committedRecords += group.length;
-    this.options.onCommit(group.length, groupBytes);
+    this.options.onCommit(group.length, groupBytes, (performance.now() - started) / 1000);
     for (const append of group) append.resolve();
   }
 
