@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { startClickHouse } = await import(join(root, 'packages/clickhouse-embedded/dist/index.js'));
+const { NICE_NEXT_TO_COLLECTOR, startClickHouse } = await import(join(root, 'packages/clickhouse-embedded/dist/index.js'));
 const { startCollector, loadConfig, ConfigError } = await import(join(root, 'services/collector/dist/index.js'));
 
 const DEMO_SITES = JSON.stringify([
@@ -36,7 +36,8 @@ process.on('SIGTERM', () => void stop(0));
 
 try {
   if (!env.CLICKHOUSE_URL) {
-    clickhouse = await startClickHouse({ port: 8123, dataDir: join(root, '.data/clickhouse') });
+    // On the machine it shares with the collector, ClickHouse yields the CPU to request handling.
+    clickhouse = await startClickHouse({ port: 8123, dataDir: join(root, '.data/clickhouse'), nice: NICE_NEXT_TO_COLLECTOR });
     env.CLICKHOUSE_URL = clickhouse.url;
     console.log(`ClickHouse (embedded) listening on ${clickhouse.url}  (data: ${clickhouse.dataDir}, SQL console: ${clickhouse.url}/play)`);
     clickhouse.exited.then(({ code, signal }) => {

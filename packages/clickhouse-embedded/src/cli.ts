@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startClickHouse } from './index.js';
 
-const USAGE = `Usage: spur-clickhouse [--port 8123] [--data ./.data/clickhouse] [--host 127.0.0.1]
+const USAGE = `Usage: spur-clickhouse [--port 8123] [--data ./.data/clickhouse] [--host 127.0.0.1] [--nice 0]
 
 Runs a real ClickHouse (the engine from chdb) with its HTTP interface until Ctrl-C or
 SIGTERM. For development and tests; production uses the official ClickHouse server.
@@ -12,12 +12,15 @@ SIGTERM. For development and tests; production uses the official ClickHouse serv
   --port <n>      HTTP port (default 8123)
   --data <dir>    data directory, kept across restarts (default ./.data/clickhouse)
   --host <addr>   interface to listen on (default 127.0.0.1)
+  --nice <n>      CPU priority as a Linux nice value, 0 to 19 (default 0); on a machine
+                  shared with the collector, 10 lets the collector go first
   -h, --help      show this help`;
 
 interface CliOptions {
   port: number;
   dataDir: string;
   host: string;
+  nice: number;
 }
 
 function parseCli(argv: string[]): CliOptions | 'help' {
@@ -27,6 +30,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       port: { type: 'string', default: '8123' },
       data: { type: 'string', default: './.data/clickhouse' },
       host: { type: 'string', default: '127.0.0.1' },
+      nice: { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -37,7 +41,9 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   if (!/^\d+$/.test(values.port) || port < 1 || port > 65_535) {
     throw new Error(`--port must be a number from 1 to 65535, not "${values.port}"`);
   }
-  return { port, dataDir: resolve(values.data), host: values.host };
+  const nice = Number(values.nice);
+  if (!/^\d+$/.test(values.nice) || nice > 19) throw new Error(`--nice must be a number from 0 to 19, not "${values.nice}"`);
+  return { port, dataDir: resolve(values.data), host: values.host, nice };
 }
 
 async function queryVersion(url: string): Promise<string> {
@@ -47,8 +53,8 @@ async function queryVersion(url: string): Promise<string> {
   return body;
 }
 
-async function serve({ port, dataDir, host }: CliOptions): Promise<void> {
-  const server = await startClickHouse({ port, host, dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+async function serve({ port, dataDir, host, nice }: CliOptions): Promise<void> {
+  const server = await startClickHouse({ port, host, dataDir, nice, log: (line) => process.stderr.write(`${line}\n`) });
 
   let stopping = false;
   const stopAndExit = async (): Promise<void> => {

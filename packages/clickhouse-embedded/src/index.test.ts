@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,15 @@ async function firstStdoutLine(child: NodeProcess): Promise<string> {
   return line;
 }
 
+/** Name and nice value (field 19 of /proc/<pid>/task/<tid>/stat) of each thread of `pid`. */
+function threadNiceValues(pid: number): Array<{ name: string; nice: number }> {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return { name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+  });
+}
+
 describe('startClickHouse', () => {
   let server: EmbeddedClickHouse;
   beforeAll(async () => {
@@ -137,6 +146,29 @@ describe('startClickHouse', () => {
 
   test('gives up after startTimeoutMs', async () => {
     await expect(startClickHouse({ startTimeoutMs: 1 })).rejects.toThrow(/did not answer .*\/ping within 1 ms/);
+  });
+
+  test('with nice, every thread of the server runs at that CPU priority, ClickHouse\'s own included', async () => {
+    const niced = await startClickHouse({ nice: 10 });
+    try {
+      // An insert makes ClickHouse use its query and insert thread pools.
+      await query(niced.url, 'CREATE TABLE t (n UInt64) ENGINE = MergeTree ORDER BY n');
+      await query(niced.url, 'INSERT INTO t SELECT number FROM numbers(100000)');
+      const threads = threadNiceValues(niced.pid);
+      expect(threads.length).toBeGreaterThan(10);
+      // ClickHouse raises one tiny thread of its own (its memory tracker) to -20; every other
+      // thread, the ones that serve HTTP, run queries and merge parts included, inherits 10.
+      expect(threads.filter((t) => t.nice !== 10).map((t) => `${t.name} ${t.nice}`)).toEqual(['MemoryWorker -20']);
+      expect(threads.filter((t) => /^(HTTPHandler|MergeMutate|QueryPullPipeEx)$/.test(t.name)).length).toBeGreaterThanOrEqual(3);
+      expect(threadNiceValues(server.pid).filter((t) => t.name !== 'MemoryWorker').every((t) => t.nice === 0)).toBe(true);
+    } finally {
+      await niced.stop();
+    }
+  });
+
+  test('refuses a nice value outside 0 to 19', async () => {
+    await expect(startClickHouse({ nice: 20 })).rejects.toThrow('nice must be an integer from 0 to 19, got 20');
+    await expect(startClickHouse({ nice: -1 })).rejects.toThrow('nice must be an integer from 0 to 19, got -1');
   });
 
   test('keeps MergeTree data across a restart on the same dataDir', async () => {

@@ -8,7 +8,8 @@
 // call. ffi-rs runs the call on a thread-pool thread, so this event loop stays free to
 // watch for signals and for the parent's death.
 import { DataType, arrayConstructor, load, open } from 'ffi-rs';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     port: { type: 'string' },
     'query-id': { type: 'string' },
     'remove-path-on-exit': { type: 'boolean', default: false },
+    nice: { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -38,6 +40,13 @@ const path = required(args.path, 'path');
 const host = required(args.host, 'host');
 const port = required(args.port, 'port');
 const queryId = required(args['query-id'], 'query-id');
+
+// Linux nice values belong to threads, and a new thread starts with its creator's. So every
+// thread this process has now gets the value, before ClickHouse starts its own from them.
+const nice = Number(args.nice);
+if (nice > 0) {
+  for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
+}
 
 open({ library: 'libc', path: 'libc.so.6' });
 open({ library: 'chdb', path: lib });
