@@ -245,7 +245,8 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
     const p = c.plan;
     out.push(
       `Collector section: the collector runs as \`node ${(c.collectorNodeFlags ?? []).join(' ')} services/collector/dist/main.js\` (its Dockerfile's flags) with ${Object.entries(c.collectorEnv).map(([k, v]) => `\`${k}=${v}\``).join(' ')}; ` +
-        `autocannon ${p.connections} connections, pipelining 1, ${p.e2eSeconds} s per full-speed run, ${p.halfSeconds} s at half load, ${p.overloadSeconds} s of overload with ${p.overloadConnections} connections, ${p.spoolSeconds} s with ClickHouse stopped.`,
+        `the embedded ClickHouse at nice ${c.clickhouseNice} (as \`pnpm start\` runs it next to the collector: request handling gets the CPU first, inserts and merges the rest); ` +
+        `autocannon ${p.connections} connections, pipelining 1, ${p.e2eSeconds} s per full-speed run, ${p.halfSeconds} s at half load (after ${p.halfWarmupSeconds} s of warm-up), ${p.overloadSeconds} s of overload with ${p.overloadConnections} connections, ${p.spoolSeconds} s with ClickHouse stopped.`,
     );
     out.push('');
   }

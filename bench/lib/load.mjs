@@ -174,17 +174,25 @@ export async function validateBodies(baseUrl, bodies, concurrency = 8) {
  * Used for the half-load run instead of autocannon's overallRate, which sends each connection's
  * per-second quota back to back at the start of every second (bursts at full speed, then idle)
  * and back-fills its histogram with a 1 ms expected interval.
+ *
+ * `warmup` seconds at the same rate come first and are left out of the latency, status and rate
+ * figures (`warmup` in the result counts them), so the figures describe the steady state, not the
+ * step from idle to load. `ackedEvents`, `unanswered` and `timeouts` count every request sent,
+ * warm-up included, for the exactly-once checks.
  */
-export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxRequests = 1_000_000, timeout = 10, maxSockets = 256, seed = 7 } = {}) {
+export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 0, maxRequests = 1_000_000, timeout = 10, maxSockets = 256, seed = 7 } = {}) {
   const { templates, batch } = bodies;
   const target = new URL('/v1/batch', baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
-  const total = Math.min(maxRequests, Math.round(rate * duration));
+  const total = Math.min(maxRequests, Math.round(rate * (warmup + duration)));
   const latencies = [];
   const statusCounts = {};
+  const warm = { sent: 0, ok: 0, non2xx: 0, errors: 0 };
   let ok = 0;
+  let allOk = 0;
   let errors = 0;
   let timeouts = 0;
+  let answered = 0;
   let done = 0;
   let sent = 0;
   let a = seed >>> 0;
@@ -197,6 +205,7 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
   };
   const started = performance.now();
   const t0 = started + 20;
+  const measuredFrom = t0 + warmup * 1000;
   let due = t0;
 
   const result = await new Promise((resolveRun) => {
@@ -212,7 +221,9 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
       const counter = nextCounter();
       const visitor = visitorHeaders(counter);
       const body = stamp(templates[counter % templates.length], counter);
+      const measured = scheduled >= measuredFrom;
       sent++;
+      if (!measured) warm.sent++;
       const req = http.request(
         {
           agent,
@@ -231,9 +242,15 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - scheduled);
-            statusCounts[res.statusCode] = (statusCounts[res.statusCode] ?? 0) + 1;
-            if (res.statusCode >= 200 && res.statusCode < 300) ok++;
+            const success = res.statusCode >= 200 && res.statusCode < 300;
+            answered++;
+            if (success) allOk++;
+            if (measured) {
+              latencies.push(performance.now() - scheduled);
+              statusCounts[res.statusCode] = (statusCounts[res.statusCode] ?? 0) + 1;
+              if (success) ok++;
+            } else if (success) warm.ok++;
+            else warm.non2xx++;
             if (++done === total) finish();
           });
         },
@@ -243,7 +260,8 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
         req.destroy(new Error('timeout'));
       });
       req.on('error', () => {
-        errors++;
+        if (measured) errors++;
+        else warm.errors++;
         if (++done === total) finish();
       });
       req.end(body);
@@ -256,11 +274,11 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
       }
       if (sent >= total) clearInterval(timer);
     }, 1);
-    const guard = setTimeout(finish, (duration + timeout + 2) * 1000);
+    const guard = setTimeout(finish, (warmup + duration + timeout + 2) * 1000);
   });
   void result;
   agent.destroy();
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - measuredFrom) / 1000;
   latencies.sort((x, y) => x - y);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : undefined);
   return {
@@ -274,11 +292,12 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, maxReques
     statusCounts,
     errors,
     timeouts,
-    unanswered: Math.max(0, sent - latencies.length - errors),
-    ackedEvents: ok * batch,
+    warmup: { seconds: warmup, ...warm },
+    unanswered: Math.max(0, sent - answered - errors - warm.errors),
+    ackedEvents: allOk * batch,
     eventsPerSec: (ok * batch) / seconds,
     requestsPerSec: ok / seconds,
-    offeredPerSec: sent / seconds,
+    offeredPerSec: (sent - warm.sent) / seconds,
     latency: { p50: pct(50), p90: pct(90), p99: pct(99), max: latencies[latencies.length - 1], mean: latencies.reduce((x, y) => x + y, 0) / (latencies.length || 1) },
   };
 }
