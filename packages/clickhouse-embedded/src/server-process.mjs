@@ -43,9 +43,15 @@ const queryId = required(args['query-id'], 'query-id');
 
 // Linux nice values belong to threads, and a new thread starts with its creator's. So every
 // thread this process has now gets the value, before ClickHouse starts its own from them.
+// Lowering one's own priority needs no privilege; where the system still refuses it (a sandbox
+// without /proc or setpriority), ClickHouse runs at normal priority rather than not at all.
 const nice = Number(args.nice);
 if (nice > 0) {
-  for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
+  try {
+    for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
+  } catch (error) {
+    process.stderr.write(`could not lower ClickHouse's CPU priority to nice ${nice}: ${String(error)}\n`);
+  }
 }
 
 open({ library: 'libc', path: 'libc.so.6' });
