@@ -9,7 +9,7 @@
 // watch for signals and for the parent's death.
 import { DataType, arrayConstructor, load, open } from 'ffi-rs';
 import { readdirSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -42,15 +42,27 @@ const port = required(args.port, 'port');
 const queryId = required(args['query-id'], 'query-id');
 
 // Linux nice values belong to threads, and a new thread starts with its creator's. So every
-// thread this process has now gets the value, before ClickHouse starts its own from them.
-// Lowering one's own priority needs no privilege; where the system still refuses it (a sandbox
-// without /proc or setpriority), ClickHouse runs at normal priority rather than not at all.
+// thread this process has now gets the value, before ClickHouse starts its own from them (it
+// raises one small thread of its own, its memory tracker, where it may). Lowering one's own
+// priority needs no privilege; a thread already lower is left as it is. Where the system still
+// refuses, ClickHouse runs at normal priority rather than not at all.
 const nice = Number(args.nice);
-if (nice > 0) {
+/** This process's threads; without /proc, the calling one (0). */
+function threadIds() {
   try {
-    for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
+    return readdirSync('/proc/self/task').map(Number);
+  } catch {
+    return [0];
+  }
+}
+for (const tid of nice > 0 ? threadIds() : []) {
+  try {
+    if (getPriority(tid) < nice) setPriority(tid, nice);
   } catch (error) {
-    process.stderr.write(`could not lower ClickHouse's CPU priority to nice ${nice}: ${String(error)}\n`);
+    // ESRCH: the thread ended meanwhile.
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'ESRCH') {
+      process.stderr.write(`could not lower the CPU priority of thread ${tid} to nice ${nice}: ${String(error)}\n`);
+    }
   }
 }
 

@@ -47,10 +47,8 @@ export interface EmbeddedClickHouse {
 
 /**
  * The nice value for an embedded ClickHouse that shares its machine with the collector, as
- * `pnpm start` and the bench run it. Under CPU contention the collector's request handling
- * (whose latency clients wait for) goes first and ClickHouse's inserts and merges take the rest;
- * the spool holds acknowledged events meanwhile. Measured on 2 cores against nice 0: p99 at half
- * load about 50 instead of 50–520 ms, end-to-end throughput about 7 % higher (bigger inserts).
+ * `pnpm start` and the bench run it: the collector's request handling gets the CPU first.
+ * Why, and what it costs: docs/operations.md ("Sharing a machine with ClickHouse").
  */
 export const NICE_NEXT_TO_COLLECTOR = 10;
 

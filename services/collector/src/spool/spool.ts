@@ -20,7 +20,7 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** Wait this long to gather appends before each write+fsync (default 0: fsync as soon as the previous one finished). */
   maxCommitDelayMs?: number;
-  /** Called after each group commit with its size and how long its write + fdatasync took. */
+  /** Called after each group commit with its record count and how long its write + fdatasync took. */
   observeCommit?(records: number, seconds: number): void;
 }
 
@@ -96,7 +96,7 @@ export class Spool {
    */
   static async open(options: SpoolOptions): Promise<Spool> {
     const settings: SpoolSettings = {
-      ...options,
+      observeCommit: options.observeCommit,
       dir: options.dir,
       maxBytes: options.maxBytes,
       segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
@@ -140,7 +140,11 @@ export class Spool {
       onSegmentCreated: (segment) => this.segmentList.push(segment),
       onCommit: (records, bytes, seconds) => {
         this.committed(records, bytes);
-        settings.observeCommit?.(records, seconds);
+        try {
+          settings.observeCommit?.(records, seconds);
+        } catch {
+          // An observer (metrics) must never keep durable records from being acknowledged.
+        }
       },
     });
   }
