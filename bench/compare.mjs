@@ -101,7 +101,7 @@ try {
       const collector = await startCollectorProcess({ main, name: `compare-${name}`, env: collectorEnv({ port, clickhouseUrl: clickhouse.url, spoolDir, extra: env }), nodeOptions: node });
       try {
         // A paced run's latency is taken after 1 s at its rate (the step from idle is not measured);
-        // CPU per event covers that second too.
+        // CPU per event, the mean ack wait and the spool's commits cover that second too.
         const load = (duration, warmup = 0) => (o.full ? runLoad(url, bodies, { duration, connections }) : runPaced(url, bodies, { rate, duration, warmup }));
         await load(3); // warm-up, then its backlog shipped, so the measured run pays only for itself
         const before = await drainSpool(url);
@@ -123,10 +123,10 @@ try {
           non2xx: run.non2xx + run.errors,
           ackMs: meanMs('spur_ack_duration_seconds'),
           commitMs: meanMs('spur_spool_commit_duration_seconds'),
-          commitsPerSec: delta('spur_spool_commit_duration_seconds_count') / seconds,
+          commitsPerSec: delta('spur_spool_commit_duration_seconds_count') / (o.full ? seconds : seconds + 1),
         };
         results[name].push(r);
-        console.log(`${name} round ${round + 1}: collector ${r.usPerEvent.toFixed(1)} µs CPU/event, ClickHouse ${r.clickhouseUsPerRow.toFixed(1)} µs/row, ${Math.round(r.eventsPerSec)} events/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, mean ack wait ${r.ackMs.toFixed(1)} ms (${Math.round(r.commitsPerSec)} spool commits/s of ${r.commitMs.toFixed(2)} ms), other processes ${r.otherPct === undefined ? "?" : r.otherPct.toFixed(0)} % CPU`);
+        console.log(`${name} round ${round + 1}: collector ${r.usPerEvent.toFixed(1)} µs CPU/event, ClickHouse ${r.clickhouseUsPerRow.toFixed(1)} µs/row, ${Math.round(r.eventsPerSec)} events/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, mean ack wait ${r.ackMs.toFixed(1)} ms (${Number.isFinite(r.commitMs) ? `${Math.round(r.commitsPerSec)} spool commits/s of ${r.commitMs.toFixed(2)} ms` : 'no spool commit metrics in this build'}), other processes ${r.otherPct === undefined ? "?" : r.otherPct.toFixed(0)} % CPU`);
       } finally {
         await collector.stop();
       }

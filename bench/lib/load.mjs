@@ -177,10 +177,11 @@ export async function validateBodies(baseUrl, bodies, concurrency = 8) {
  *
  * `warmup` seconds at the same rate come first and are left out of the latency, status and rate
  * figures (`warmup` in the result counts them), so the figures describe the steady state, not the
- * step from idle to load. `ackedEvents`, `unanswered` and `timeouts` count every request sent,
- * warm-up included, for the exactly-once checks.
+ * step from idle to load; `onMeasure()` is called when the measured part starts, to start
+ * samplers there. `ackedEvents`, `unanswered`, `errors` and `timeouts` count every request sent,
+ * warm-up included (the exactly-once checks need them all; `warmup.errors` is the warm-up's share).
  */
-export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 0, maxRequests = 1_000_000, timeout = 10, maxSockets = 256, seed = 7 } = {}) {
+export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 0, onMeasure, maxRequests = 1_000_000, timeout = 10, maxSockets = 256, seed = 7 } = {}) {
   const { templates, batch } = bodies;
   const target = new URL('/v1/batch', baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets });
@@ -260,14 +261,19 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 
         req.destroy(new Error('timeout'));
       });
       req.on('error', () => {
-        if (measured) errors++;
-        else warm.errors++;
+        errors++;
+        if (!measured) warm.errors++;
         if (++done === total) finish();
       });
       req.end(body);
     };
+    let measuring = false;
     const timer = setInterval(() => {
       const now = performance.now();
+      if (!measuring && now >= measuredFrom) {
+        measuring = true;
+        onMeasure?.();
+      }
       while (sent < total && due <= now) {
         send(due);
         due += (-Math.log(1 - random()) * 1000) / rate;
@@ -278,7 +284,8 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 
   });
   void result;
   agent.destroy();
-  const seconds = (performance.now() - measuredFrom) / 1000;
+  // Positive even if maxRequests ran out during the warm-up (then nothing was measured).
+  const seconds = Math.max(1e-3, (performance.now() - measuredFrom) / 1000);
   latencies.sort((x, y) => x - y);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : undefined);
   return {
@@ -293,7 +300,7 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 
     errors,
     timeouts,
     warmup: { seconds: warmup, ...warm },
-    unanswered: Math.max(0, sent - answered - errors - warm.errors),
+    unanswered: Math.max(0, sent - answered - errors),
     ackedEvents: allOk * batch,
     eventsPerSec: (ok * batch) / seconds,
     requestsPerSec: ok / seconds,
