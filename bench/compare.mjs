@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { collectorEnv, collectorNodeFlags, drainSpool, startCollectorProcess } from './lib/collector-process.mjs';
-import { COLLECTOR_MAIN, freePort, loadEmbeddedClickHouse, median, startSampler } from './lib/common.mjs';
+import { collectorEnv, collectorNodeFlags, drainSpool, startClickHouseNextToCollector, startCollectorProcess } from './lib/collector-process.mjs';
+import { COLLECTOR_MAIN, freePort, median, startSampler } from './lib/common.mjs';
 import { SITE, runLoad, runPaced } from './lib/load.mjs';
 import { buildBodies } from './lib/payloads.mjs';
 import { collectorPlan } from './sections/collector.mjs';
@@ -84,11 +84,13 @@ const side = async (dir, env, node) => ({
 });
 const sides = { A: await side(o.a, 'a-env', 'a-node'), B: await side(o.b, 'b-env', 'b-node') };
 const { connections } = collectorPlan(false);
+// A paced run's latency is taken after this many seconds at its rate (the step from idle is not
+// measured); CPU per event, the mean ack wait and the spool's commits cover them too.
+const measuredWarmup = o.full ? 0 : 1;
 
 const bodies = buildBodies({ site: SITE, batch, count: 200 });
 const tmp = mkdtempSync(join(os.tmpdir(), 'spur-compare-'));
-const { startClickHouse, NICE_NEXT_TO_COLLECTOR } = await loadEmbeddedClickHouse();
-const clickhouse = await startClickHouse({ port: await freePort(), dataDir: join(tmp, 'clickhouse'), nice: NICE_NEXT_TO_COLLECTOR });
+const clickhouse = await startClickHouseNextToCollector({ port: await freePort(), dataDir: join(tmp, 'clickhouse') });
 const results = { A: [], B: [] };
 console.log(`${o.full ? `full speed, ${connections} connections` : `${rate} req/s paced`}, ${batch} events/batch, ${seconds} s × ${rounds} rounds; machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`);
 try {
@@ -100,13 +102,11 @@ try {
       const spoolDir = join(tmp, `spool-${name}-${round}`);
       const collector = await startCollectorProcess({ main, name: `compare-${name}`, env: collectorEnv({ port, clickhouseUrl: clickhouse.url, spoolDir, extra: env }), nodeOptions: node });
       try {
-        // A paced run's latency is taken after 1 s at its rate (the step from idle is not measured);
-        // CPU per event, the mean ack wait and the spool's commits cover that second too.
         const load = (duration, warmup = 0) => (o.full ? runLoad(url, bodies, { duration, connections }) : runPaced(url, bodies, { rate, duration, warmup }));
         await load(3); // warm-up, then its backlog shipped, so the measured run pays only for itself
         const before = await drainSpool(url);
         const sampler = startSampler({ collector: collector.pid, clickhouse: clickhouse.pid });
-        const run = await load(seconds, 1);
+        const run = await load(seconds, measuredWarmup);
         const after = await drainSpool(url);
         const { procs, otherPct } = sampler.stop();
         if (!before.drained || !after.drained) throw new Error(`collector ${name}: the spool did not empty within the bound`);
@@ -123,7 +123,7 @@ try {
           non2xx: run.non2xx + run.errors,
           ackMs: meanMs('spur_ack_duration_seconds'),
           commitMs: meanMs('spur_spool_commit_duration_seconds'),
-          commitsPerSec: delta('spur_spool_commit_duration_seconds_count') / (o.full ? seconds : seconds + 1),
+          commitsPerSec: delta('spur_spool_commit_duration_seconds_count') / (seconds + measuredWarmup),
         };
         results[name].push(r);
         console.log(`${name} round ${round + 1}: collector ${r.usPerEvent.toFixed(1)} µs CPU/event, ClickHouse ${r.clickhouseUsPerRow.toFixed(1)} µs/row, ${Math.round(r.eventsPerSec)} events/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms, non-2xx ${r.non2xx}, mean ack wait ${r.ackMs.toFixed(1)} ms (${Number.isFinite(r.commitMs) ? `${Math.round(r.commitsPerSec)} spool commits/s of ${r.commitMs.toFixed(2)} ms` : 'no spool commit metrics in this build'}), other processes ${r.otherPct === undefined ? "?" : r.otherPct.toFixed(0)} % CPU`);

@@ -2,8 +2,18 @@
 // Shared by the collector section (sections/collector.mjs) and the A/B comparison (compare.mjs).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { COLLECTOR_INDEX, httpStatus, scrapeMetrics, spawnNode, tail, waitFor } from './common.mjs';
+import { COLLECTOR_INDEX, httpStatus, loadEmbeddedClickHouse, scrapeMetrics, spawnNode, tail, waitFor } from './common.mjs';
 import { SERVER_KEY, SITE } from './load.mjs';
+
+/**
+ * The embedded ClickHouse as `pnpm start` runs it next to the collector (at the package's
+ * NICE_NEXT_TO_COLLECTOR); `nice` in the result says which value that was, for the report.
+ */
+export async function startClickHouseNextToCollector({ port, dataDir }) {
+  const { startClickHouse, NICE_NEXT_TO_COLLECTOR } = await loadEmbeddedClickHouse();
+  const server = await startClickHouse({ port, dataDir, nice: NICE_NEXT_TO_COLLECTOR });
+  return Object.assign(server, { nice: NICE_NEXT_TO_COLLECTOR });
+}
 
 /** The collector's environment for a bench run on loopback; `extra` overrides or adds settings. */
 export function collectorEnv({ port, clickhouseUrl, spoolDir, extra = {} }) {

@@ -17,7 +17,6 @@ import {
   freePort,
   httpStatus,
   loadCollectorModule,
-  loadEmbeddedClickHouse,
   log,
   median,
   rel,
@@ -30,7 +29,7 @@ import {
   waitFor,
   waitForMerges,
 } from '../lib/common.mjs';
-import { collectorEnv, drainSpool, startCollectorProcess } from '../lib/collector-process.mjs';
+import { collectorEnv, drainSpool, startClickHouseNextToCollector, startCollectorProcess } from '../lib/collector-process.mjs';
 import { SERVER_KEY, SITE, nextCounter, runLoad, runPaced, validateBodies } from '../lib/load.mjs';
 import { USER_AGENTS, buildBodies, stamp, visitorHeaders } from '../lib/payloads.mjs';
 import { hotLines, summarizeProfile } from '../lib/profile.mjs';
@@ -73,8 +72,6 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
   const started = performance.now();
   const res = { plan, clickhouseNice: 0, ceilings: { bare: {}, bulk: undefined }, e2e: {}, half: {}, checks: [], problems: [] };
   const tmp = mkdtempSync(join(os.tmpdir(), 'spur-bench-'));
-  const { startClickHouse, NICE_NEXT_TO_COLLECTOR } = await loadEmbeddedClickHouse();
-  res.clickhouseNice = NICE_NEXT_TO_COLLECTOR;
   // NODE_FLAGS: the Node flags the collector is deployed with (its Dockerfile CMD), so the bench
   // measures the collector as it runs in production.
   const { MIGRATIONS, NODE_FLAGS } = await loadCollectorModule();
@@ -117,8 +114,9 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
     );
     const chDir = join(tmp, 'clickhouse');
     const chPort = await freePort();
-    clickhouse = await startClickHouse({ port: chPort, dataDir: chDir, nice: NICE_NEXT_TO_COLLECTOR });
+    clickhouse = await startClickHouseNextToCollector({ port: chPort, dataDir: chDir });
     cleanups.push(() => clickhouse?.stop());
+    res.clickhouseNice = clickhouse.nice;
     const ch = new ClickHouseHttp(clickhouse.url);
     res.clickhouseVersion = (await ch.one('SELECT version() AS v')).v;
     log(`ClickHouse ${res.clickhouseVersion} on ${clickhouse.url}`);
@@ -331,7 +329,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
       run.readyzWhileDown = await httpStatus(`${collectorUrl}/readyz`);
       const insertedBefore = m0['spur_insert_rows_total{table="events"}'] ?? 0;
       const t0 = performance.now();
-      clickhouse = await startClickHouse({ port: chPort, dataDir: chDir, nice: NICE_NEXT_TO_COLLECTOR });
+      clickhouse = await startClickHouseNextToCollector({ port: chPort, dataDir: chDir });
       const tReady = performance.now();
       let tFirst;
       const poll = await waitFor(
@@ -373,8 +371,8 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
         const t1 = performance.now();
         collector = await startCollector('collector-restarted', { spool: 'collector' });
         const tUp = performance.now();
-        const drained = await waitFor(async () => (await metrics()).spur_spool_pending_records === 0, { timeoutMs: plan.replayTimeoutSeconds * 1000, intervalMs: 50 });
-        run.replay.restart = { startSeconds: (tUp - t1) / 1000, drainedAfterStartSeconds: (performance.now() - tUp) / 1000, drained: Boolean(drained) };
+        const { drained } = await drain(plan.replayTimeoutSeconds * 1000);
+        run.replay.restart = { startSeconds: (tUp - t1) / 1000, drainedAfterStartSeconds: (performance.now() - tUp) / 1000, drained };
         log(`restarted the collector on the same spool: ${drained ? 'drained' : 'NOT drained'} ${run.replay.restart.drainedAfterStartSeconds.toFixed(1)} s after start`);
         run.check = await check('collector restart on the same spool');
       } else run.check = await check('spool replay');
