@@ -47,8 +47,6 @@ export interface SpoolStats {
   failedCommits: number;
 }
 
-type SpoolSettings = Required<Omit<SpoolOptions, 'observeCommit'>> & Pick<SpoolOptions, 'observeCommit'>;
-
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 interface ChunkRange {
@@ -95,12 +93,12 @@ export class Spool {
    * one, loads the shipped cursor. Never fails because of damaged data: see `recovery`.
    */
   static async open(options: SpoolOptions): Promise<Spool> {
-    const settings: SpoolSettings = {
-      observeCommit: options.observeCommit,
+    const settings: Required<SpoolOptions> = {
       dir: options.dir,
       maxBytes: options.maxBytes,
       segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
       maxCommitDelayMs: options.maxCommitDelayMs ?? 0,
+      observeCommit: options.observeCommit ?? (() => {}),
     };
     requirePositive('maxBytes', settings.maxBytes);
     requirePositive('segmentBytes', settings.segmentBytes);
@@ -120,7 +118,7 @@ export class Spool {
     return new Spool(settings, cursor.spoolId, log);
   }
 
-  private constructor(settings: SpoolSettings, spoolId: string, log: RecoveredLog) {
+  private constructor(settings: Required<SpoolOptions>, spoolId: string, log: RecoveredLog) {
     this.dir = settings.dir;
     this.maxBytes = settings.maxBytes;
     this.spoolId = spoolId;
@@ -141,7 +139,7 @@ export class Spool {
       onCommit: (records, bytes, seconds) => {
         this.committed(records, bytes);
         try {
-          settings.observeCommit?.(records, seconds);
+          settings.observeCommit(records, seconds);
         } catch {
           // An observer (metrics) must never keep durable records from being acknowledged.
         }
