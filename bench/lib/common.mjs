@@ -269,8 +269,11 @@ export class ClickHouseHttp {
     this.url = url.replace(/\/$/, '');
   }
 
-  /** Runs a statement; returns { text, status, elapsedNs (server side), wallMs (client side) }. */
-  async raw(sql, { settings = {}, body, timeoutMs = 600_000, queryId } = {}) {
+  /**
+   * Runs a statement; returns { text, status, elapsedNs (server side), wallMs (client side) }, and
+   * with `binary` the answer as `bytes` (a Buffer) instead of `text`.
+   */
+  async raw(sql, { settings = {}, body, timeoutMs = 600_000, queryId, binary = false } = {}) {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(settings)) params.set(k, String(v));
     if (queryId) params.set('query_id', queryId);
@@ -282,8 +285,9 @@ export class ClickHouseHttp {
     }
     const started = performance.now();
     const response = await fetch(`${this.url}/?${params}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
     const wallMs = performance.now() - started;
+    const text = binary && response.ok ? undefined : bytes.toString('utf8');
     if (!response.ok) throw new Error(`ClickHouse ${response.status}: ${text.slice(0, 500)}\nquery: ${sql.slice(0, 300)}`);
     let elapsedNs;
     try {
@@ -291,7 +295,7 @@ export class ClickHouseHttp {
     } catch {
       elapsedNs = undefined;
     }
-    return { text, status: response.status, elapsedNs: Number.isFinite(elapsedNs) ? elapsedNs : undefined, wallMs };
+    return { text, ...(binary ? { bytes } : {}), status: response.status, elapsedNs: Number.isFinite(elapsedNs) ? elapsedNs : undefined, wallMs };
   }
 
   async exec(sql, options) {

@@ -74,7 +74,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
   const tmp = mkdtempSync(join(os.tmpdir(), 'spur-bench-'));
   // NODE_FLAGS: the Node flags the collector is deployed with (its Dockerfile CMD), so the bench
   // measures the collector as it runs in production.
-  const { MIGRATIONS, NODE_FLAGS } = await loadCollectorModule();
+  const { MIGRATIONS, EVENT_ROW_COLUMNS, NODE_FLAGS } = await loadCollectorModule();
   res.fastifyVersion = collectorRequire('fastify/package.json').version;
 
   const bodies = {};
@@ -214,7 +214,7 @@ export async function runCollectorSection({ quick = false, profile = true } = {}
     }
 
     // ---------------------------------------------------------------- ceiling (b): bulk insert
-    res.ceilings.bulk = await bulkInsertCeiling(ch, MIGRATIONS, plan, () => startSampler({ clickhouse: clickhouse.pid }));
+    res.ceilings.bulk = await bulkInsertCeiling(ch, { MIGRATIONS, EVENT_ROW_COLUMNS }, plan, () => startSampler({ clickhouse: clickhouse.pid }));
 
     // ---------------------------------------------------------------- half load: p99
     // The runs before (full speed, the bulk-insert ceiling) leave ClickHouse merging parts for a
@@ -500,13 +500,15 @@ function internals(m0, m1) {
   };
 }
 
-async function bulkInsertCeiling(ch, MIGRATIONS, plan, sampler) {
+async function bulkInsertCeiling(ch, { MIGRATIONS, EVENT_ROW_COLUMNS }, plan, sampler) {
   const out = { blocks: [], problems: [] };
   const t0 = performance.now();
-  const { text } = await ch.raw(`SELECT * FROM spur.events LIMIT ${plan.bulkRows} FORMAT JSONEachRow`);
-  const body = Buffer.from(text);
+  // The rows in the collector's own insert format: RowBinary, its column list (event-row.ts).
+  const columns = EVENT_ROW_COLUMNS.map(([name]) => name).join(', ');
+  out.format = 'RowBinary';
+  const { bytes: body } = await ch.raw(`SELECT ${columns} FROM spur.events LIMIT ${plan.bulkRows} FORMAT RowBinary`, { binary: true });
   out.readSeconds = (performance.now() - t0) / 1000;
-  out.rows = body.reduce((n, byte) => (byte === 10 ? n + 1 : n), 0);
+  out.rows = Math.min(plan.bulkRows, Number((await ch.one('SELECT count() AS c FROM spur.events')).c));
   out.bytes = body.length;
   // The same table, and the same materialized view feeding a copy of the daily overview, so the
   // insert does what a collector insert makes ClickHouse do.
@@ -528,13 +530,13 @@ async function bulkInsertCeiling(ch, MIGRATIONS, plan, sampler) {
   const settings = { insert_deduplicate: 0, max_insert_block_size: 100_000_000, date_time_input_format: 'basic' };
   const s = sampler();
   for (let i = 0; i < plan.bulkBlocks; i++) {
-    const r = await ch.raw('INSERT INTO spur.events_copy FORMAT JSONEachRow', { body, settings });
+    const r = await ch.raw(`INSERT INTO spur.events_copy (${columns}) FORMAT RowBinary`, { body, settings });
     out.blocks.push(r.wallMs / 1000);
   }
   out.procs = s.stop();
   out.noOptimizeBlocks = [];
   for (let i = 0; i < 2; i++) {
-    const r = await ch.raw('INSERT INTO spur.events_copy FORMAT JSONEachRow', { body, settings: { ...settings, optimize_on_insert: 0 } });
+    const r = await ch.raw(`INSERT INTO spur.events_copy (${columns}) FORMAT RowBinary`, { body, settings: { ...settings, optimize_on_insert: 0 } });
     out.noOptimizeBlocks.push(r.wallMs / 1000);
   }
   const copied = await ch.one('SELECT count() AS c FROM spur.events_copy');
@@ -549,7 +551,7 @@ async function bulkInsertCeiling(ch, MIGRATIONS, plan, sampler) {
   await ch.exec('DROP TABLE IF EXISTS spur.daily_overview_copy_mv SYNC');
   await ch.exec('DROP TABLE IF EXISTS spur.daily_overview_copy SYNC');
   await ch.exec('DROP TABLE IF EXISTS spur.events_copy SYNC');
-  log(`bulk insert: ${out.rows} rows (${(out.bytes / 1024 / 1024).toFixed(0)} MB JSONEachRow) × ${plan.bulkBlocks}: median ${out.medianSeconds.toFixed(2)} s → ${fmt.int(out.rowsPerSec)} rows/s`);
+  log(`bulk insert: ${out.rows} rows (${(out.bytes / 1024 / 1024).toFixed(0)} MB ${out.format}) × ${plan.bulkBlocks}: median ${out.medianSeconds.toFixed(2)} s → ${fmt.int(out.rowsPerSec)} rows/s`);
   return out;
 }
 
@@ -673,7 +675,7 @@ export function collectorMarkdown(r) {
   const bulk = r.ceilings.bulk;
   if (bulk) {
     ceil.push([
-      `(b) direct bulk insert into a copy of spur.events (+ copy of the overview MV): ${fmt.int(bulk.rows)} rows (${fmt.mb(bulk.bytes)} JSONEachRow) per insert, ${bulk.blocks.length} inserts`,
+      `(b) direct bulk insert into a copy of spur.events (+ copy of the overview MV): ${fmt.int(bulk.rows)} rows (${fmt.mb(bulk.bytes)} ${bulk.format ?? 'JSONEachRow'}, as the collector inserts them) per insert, ${bulk.blocks.length} inserts`,
       `${fmt.int(bulk.rowsPerSec)} rows/s`,
       `median ${fmt.s(bulk.medianSeconds, 2)} per ${fmt.int(bulk.rows)}-row insert`,
       `ClickHouse ${cpu(bulk.procs, 'clickhouse')}`,
@@ -887,10 +889,10 @@ const STEPS = [
   ['validate envelope (zod)', (f) => f.name === 'validateEnvelope'],
   ['validate each event (compiled from the zod schema; zod only for refusals)', (f) => f.name === 'validateEvent'],
   ['enrich per event (URL cleaning, UTM, referrer, channel)', (f) => f.name === 'event' && /enricher\.ts/.test(f.location)],
-  ['serialise the event\'s columns (JSON fragment)', (f) => f.name === 'eventColumns'],
+  ['serialise the event\'s columns (RowBinary)', (f) => f.name === 'writeEventColumns'],
   ['complete the batch (visitor id, session, rows)', (f) => f.name === 'completeBatch'],
   ['per sender: user agent, visitor hash', (f) => f.name === 'request' && /enricher\.ts/.test(f.location)],
-  ['spool append (encode record, queue for fsync)', (f) => f.name === 'write' && /durable-writer/.test(f.location)],
+  ['spool append (queue the records for the group fsync)', (f) => f.name === 'write' && /durable-writer/.test(f.location)],
   ['send the answer (fastify Reply.send)', (f) => f.name === 'Reply.send'],
   ['post the prepared batch back (structured clone)', (f) => f.name === 'postMessage'],
 ];
@@ -964,7 +966,7 @@ function collectorReading(r) {
   if (bulk) {
     const best = Math.max(...plan.batches.map((b) => r.e2e[b]?.e2eEventsPerSec ?? 0));
     lines.push(
-      `**Bulk insert ceiling (${fmt.int(bulk.rowsPerSec)} rows/s, ClickHouse at ${fmt.pct(bulk.procs.procs.clickhouse.cpuPct)} CPU):** ClickHouse parsing JSONEachRow, sorting, compressing and writing parts plus the overview MV's uniqExact states. ` +
+      `**Bulk insert ceiling (${fmt.int(bulk.rowsPerSec)} rows/s, ClickHouse at ${fmt.pct(bulk.procs.procs.clickhouse.cpuPct)} CPU):** ClickHouse parsing ${bulk.format ?? 'JSONEachRow'}, sorting, compressing and writing parts plus the overview MV's uniqExact states. ` +
         `It could take ${fmt.ratio(bulk.rowsPerSec / best, 1)}× what the collector delivered end to end, so ClickHouse is ${bulk.rowsPerSec > 1.5 * best ? 'not' : 'close to'} the limit; but on 2 shared cores every row ClickHouse inserts costs CPU the collector then lacks. ` +
         `Without the insert-time ReplacingMergeTree pass (\`optimize_on_insert = 0\`) the same insert runs at ${fmt.int(bulk.noOptimizeRowsPerSec)} rows/s (${fmt.ratio(bulk.noOptimizeRowsPerSec / bulk.rowsPerSec, 1)}×): that pass only collapses duplicates inside one block, which merges and FINAL/uniqExact handle anyway.`,
     );

@@ -133,9 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         throw new HttpError(429, ERROR_CODES.rateLimited, `site "${batch.siteId}" is over its event rate; retry after 1 s`, undefined, { 'retry-after': '1' });
       }
 
-      const eventRows = completeBatch(batch, { clients: deps.clients, sessions: deps.sessions, delivery });
+      const eventsRecord = completeBatch(batch, { clients: deps.clients, sessions: deps.sessions, delivery });
       const started = performance.now();
-      await deps.writer.write(eventRows, batch.rejectedRows);
+      await deps.writer.write(eventsRecord, batch.rejectedRows);
       metrics.ackSeconds.observe((performance.now() - started) / 1000);
 
       const { accepted, rejected } = batch.response;

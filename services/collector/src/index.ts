@@ -3,4 +3,5 @@ export { startCollector, createLogger, type Collector, type StartOptions } from 
 export { loadConfig, ConfigError, type Config, type SiteConfig } from './config.js';
 export { migrate, quoteIdentifier } from './clickhouse/migrate.js';
 export { MIGRATIONS } from './clickhouse/schema.js';
+export { EVENT_ROW_COLUMNS } from './ingest/event-row.js';
 export { NODE_FLAGS } from './runtime.js';

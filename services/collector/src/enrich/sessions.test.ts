@@ -92,8 +92,8 @@ describe('SessionTracker', () => {
       const sessions = new SessionTracker();
       const landing = sessions.assign('v1', at(0), 'email');
       const next = sessions.assign('v1', at(5), 'internal');
-      expect(landing).toEqual({ id: landing.id, channel: 'email' });
-      expect(next).toEqual({ id: landing.id, channel: 'email' });
+      expect(landing).toMatchObject({ id: landing.id, channel: 'email' });
+      expect(next).toBe(landing);
     });
 
     it('is taken from the opening event of a new session after the gap', () => {
@@ -111,7 +111,30 @@ describe('SessionTracker', () => {
     it('is continued from warm() rows', () => {
       const sessions = new SessionTracker();
       sessions.warm([{ visitor_id: 'v1', session_id: '42', last_ts: at(0), channel: 'paid_social' }]);
-      expect(sessions.assign('v1', at(3), 'internal')).toEqual({ id: '42', channel: 'paid_social' });
+      expect(sessions.assign('v1', at(3), 'internal')).toMatchObject({ id: '42', channel: 'paid_social' });
+    });
+  });
+
+  describe('session id', () => {
+    const halves = (a: { idLow: number; idHigh: number }) => (BigInt(a.idHigh) << 32n) | BigInt(a.idLow);
+
+    it('comes in decimal and as the 32-bit halves a RowBinary row carries, the same number', () => {
+      const sessions = new SessionTracker();
+      for (let v = 0; v < 50; v++) {
+        const a = sessions.assign(`v${v}`, at(0), 'direct');
+        expect(halves(a).toString()).toBe(a.id);
+      }
+    });
+
+    it('is read from warm() rows over the whole UInt64 range; a row whose id is not one is skipped', () => {
+      const sessions = new SessionTracker();
+      sessions.warm([
+        { visitor_id: 'max', session_id: '18446744073709551615', last_ts: at(0) },
+        { visitor_id: 'bad', session_id: 'not-a-number', last_ts: at(0) },
+      ]);
+      const max = sessions.assign('max', at(1), 'direct');
+      expect([max.id, max.idLow, max.idHigh]).toEqual(['18446744073709551615', 0xffff_ffff, 0xffff_ffff]);
+      expect(sessions.size).toBe(1);
     });
   });
 

@@ -21,6 +21,9 @@ export interface SessionSeed {
 export interface SessionAssignment {
   /** Session id, a random UInt64 in decimal. */
   readonly id: string;
+  /** The same id's low and high 32 bits, as a RowBinary row writes it. */
+  readonly idLow: number;
+  readonly idHigh: number;
   /** Channel of the event that opened the session: what the whole session is attributed to. */
   readonly channel: string;
 }
@@ -86,7 +89,13 @@ export class SessionTracker {
       if (!Number.isFinite(last_ts)) continue;
       const known = this.#sessions.get(visitor_id);
       if (known !== undefined && known.last >= last_ts) continue;
-      this.#remember(visitor_id, { assignment: newAssignment(session_id, channel), start: last_ts, last: last_ts });
+      let assignment: SessionAssignment;
+      try {
+        assignment = newAssignment(session_id, channel);
+      } catch {
+        continue; // not a UInt64: nothing to continue
+      }
+      this.#remember(visitor_id, { assignment, start: last_ts, last: last_ts });
     }
   }
 
@@ -127,18 +136,19 @@ export class SessionTracker {
   }
 }
 
-function newAssignment(id: string, channel: string): SessionAssignment {
-  return Object.freeze({ id, channel });
+function newAssignment(id: bigint | string, channel: string): SessionAssignment {
+  const n = BigInt.asUintN(64, BigInt(id));
+  return Object.freeze({ id: n.toString(), idLow: Number(n & 0xffff_ffffn), idHigh: Number(n >> 32n), channel });
 }
 
 /** Session ids come from a pooled buffer: one getRandomValues call per 512 sessions. */
 const ID_POOL = new BigUint64Array(512);
 let nextId = ID_POOL.length;
 
-function randomSessionId(): string {
+function randomSessionId(): bigint {
   if (nextId === ID_POOL.length) {
     getRandomValues(ID_POOL);
     nextId = 0;
   }
-  return (ID_POOL[nextId++] ?? 0n).toString();
+  return ID_POOL[nextId++] ?? 0n;
 }

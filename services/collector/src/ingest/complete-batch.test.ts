@@ -4,8 +4,10 @@ import { SiteRegistry } from '../sites.js';
 import { completeBatch } from './complete-batch.js';
 import { DeliveryTracker } from './delivery.js';
 import { ClientEnricher, EventEnricher } from './enricher.js';
-import { eventRow, requestColumns } from './event-row.js';
-import { prepareBatch } from './prepare-batch.js';
+import { writeRequestColumns, writeSessionColumns } from './event-row.js';
+import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
+import { RowBinaryWriter } from './row-binary.js';
+import { countRows, recordPayload, recordTag } from '../pipeline/records.js';
 
 const KEY = 'server-key-0123456789abcdef';
 const ctx = {
@@ -26,8 +28,11 @@ async function prepared(events: unknown[]) {
   return prepareBatch({ body, contentEncoding: undefined, origin: undefined, authorization: `Bearer ${KEY}`, ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36', receivedAt: now, requestId: 'r' }, ctx);
 }
 
-describe('completeBatch: the JSONEachRow lines of a batch\'s accepted events', () => {
-  it('are exactly the eventRow lines of its events, in order, with each event\'s own sender', async () => {
+/** Event j's own columns, as the worker wrote them. */
+const ownColumns = (batch: PreparedBatch, j: number) => Buffer.from(batch.rows.subarray(j === 0 ? 0 : batch.rowEnds[j - 1], batch.rowEnds[j]));
+
+describe('completeBatch: the spool record of a batch\'s accepted events', () => {
+  it('holds one RowBinary row per accepted event, in order: its session\'s columns, its own sender\'s, its own', async () => {
     const batch = await prepared([
       event(0, { title: 'Grüße, "Schuhe" – 😀' }),
       event(1, { context: { ip: '203.0.113.9', user_agent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' } }),
@@ -35,19 +40,30 @@ describe('completeBatch: the JSONEachRow lines of a batch\'s accepted events', (
       event(2, { referrer: 'https://www.google.com/' }),
     ]);
     const clients = new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) });
-    const lines = completeBatch(batch, { clients, sessions: new SessionTracker() }).split('\n');
-    expect(lines.pop()).toBe(''); // every line ends in "\n"
-    expect(lines).toHaveLength(3);
-    const senderColumns = (client: number) =>
-      requestColumns(clients.request({ siteId: 'shop', sentAt: now, receivedAt: now, ip: batch.clients[2 * client]!, userAgent: batch.clients[2 * client + 1]!, sdk: 'spur-js/0.1.0' }));
-    lines.forEach((line, j) => {
-      const { session_id, channel } = JSON.parse(line) as { session_id: string; channel: string };
-      expect(line).toBe(eventRow(session_id, channel, senderColumns(batch.client[j]!), batch.columns[j]!));
-    });
+    const sessions = new SessionTracker();
+    const record = completeBatch(batch, { clients, sessions })!;
+    expect(recordTag(record)).toBe('b');
+    expect(countRows(record, 'b')).toBe(3);
     expect(batch.client).toEqual([0, 1, 0]);
-    expect(JSON.parse(lines[0]!).title).toBe('Grüße, "Schuhe" – 😀');
-    expect(JSON.parse(lines[1]!).is_bot).toBe(true); // the back end's shopper, not the request's sender
-    expect(JSON.parse(lines[2]!).session_id).toBe(JSON.parse(lines[0]!).session_id); // one visitor, one session
+
+    // The same rows, put together from the parts: the sessions the tracker now holds, each
+    // sender's columns (the back end's shopper for event 1, not the request's sender), the events'.
+    const expected = new RowBinaryWriter();
+    const senders = [0, 1].map((client) => clients.request({ siteId: 'shop', sentAt: now, receivedAt: now, ip: batch.clients[2 * client]!, userAgent: batch.clients[2 * client + 1]!, sdk: 'spur-js/0.1.0' }));
+    expect(senders.map((s) => s.isBot)).toEqual([false, true]);
+    const rowStarts: number[] = [];
+    for (let j = 0; j < 3; j++) {
+      rowStarts.push(expected.pos);
+      const sender = senders[batch.client[j]!]!;
+      writeSessionColumns(expected, sessions.assign(sender.visitorId, batch.ts[j]!, batch.channel[j]!));
+      writeRequestColumns(expected, sender);
+      expected.bytes(ownColumns(batch, j));
+    }
+    expect(recordPayload(record, 'b')).toEqual(expected.copy());
+    // One visitor, one session: rows 0 and 2 start with the same session_id, row 1 (another visitor) not.
+    const sessionId = (j: number) => recordPayload(record, 'b').subarray(rowStarts[j], rowStarts[j]! + 8).toString('hex');
+    expect(sessionId(2)).toBe(sessionId(0));
+    expect(sessionId(1)).not.toBe(sessionId(0));
   });
 
   it('count every event with a page view for the delivery rate, as if observed one by one', async () => {
@@ -63,8 +79,8 @@ describe('completeBatch: the JSONEachRow lines of a batch\'s accepted events', (
     expect([delivery.received, delivery.expected]).toEqual([6, 7]); // p1 0..4 with 3 lost, p2 0..1
   });
 
-  it('are empty when no event was accepted', async () => {
+  it('is none when no event was accepted', async () => {
     const batch = await prepared([{ type: 'nope' }]);
-    expect(completeBatch(batch, { clients: new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) }), sessions: new SessionTracker() })).toBe('');
+    expect(completeBatch(batch, { clients: new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) }), sessions: new SessionTracker() })).toBeUndefined();
   });
 });

@@ -1,7 +1,11 @@
 import type { Event } from '@spur/protocol';
+import type { RowBinaryWriter } from './row-binary.js';
 
-// One accepted event → one JSONEachRow line for spur.events. Field names are the table's
-// columns (docs/schema.md); the protocol's names carry over wherever they exist.
+// One accepted event → one RowBinary row for spur.events (row-binary.ts). The columns are
+// written in the order of EVENT_ROW_COLUMNS, which the INSERT names; the protocol's names carry
+// over wherever they exist. A row is put together from three parts written by different
+// threads: its session's columns and its sender's (main thread, complete-batch.ts), and the
+// event's own (ingest worker, prepare-batch.ts).
 
 /** What enrichment computed for a request and for each event in it. */
 export interface RequestFacts {
@@ -36,96 +40,176 @@ export interface EventFacts {
   clickId: string;
 }
 
+const LC = 'LowCardinality(String)';
+const TIME = "DateTime64(3, 'UTC')";
+const MONEY = 'Nullable(Decimal(18, 4))';
+
 /**
- * The columns that come from the request, as a JSON fragment (`"site_id":…,…`, no braces).
- * A batch shares them, so they are serialised once per request facts, not once per event.
+ * spur.events' columns as a row is written (name, type as ClickHouse describes it). The INSERT
+ * names them; a test checks them against the table, so a migration that changes a type fails
+ * it. Columns added by later migrations and not written here get their defaults.
  */
-export function requestColumns(request: RequestFacts): string {
-  let s =
-    '"site_id":' + JSON.stringify(request.siteId) +
-    ',"sent_at":"' + dateTime64(request.sentAt) +
-    '","received_at":"' + dateTime64(request.receivedAt) +
-    '","visitor_id":"' + request.visitorId +
-    '","browser":' + JSON.stringify(request.browser) +
-    ',"os":' + JSON.stringify(request.os) +
-    ',"device":' + JSON.stringify(request.device);
-  if (request.browserVersion) s += ',"browser_version":' + JSON.stringify(request.browserVersion);
-  if (request.isBot) s += ',"is_bot":true';
-  if (request.sdk) s += ',"sdk":' + JSON.stringify(request.sdk);
-  return s;
+export const EVENT_ROW_COLUMNS = [
+  // the session's (writeSessionColumns)
+  ['session_id', 'UInt64'],
+  ['channel', LC],
+  // the sender's (writeRequestColumns)
+  ['site_id', LC],
+  ['sent_at', TIME],
+  ['received_at', TIME],
+  ['visitor_id', 'UInt64'],
+  ['browser', LC],
+  ['browser_version', LC],
+  ['os', LC],
+  ['device', LC],
+  ['is_bot', 'Bool'],
+  ['sdk', LC],
+  // the event's own (writeEventColumns)
+  ['event_id', 'UUID'],
+  ['type', LC],
+  ['ts', TIME],
+  ['client_ts', TIME],
+  ['user_id', 'String'],
+  ['page_id', 'UUID'],
+  ['seq', 'UInt32'],
+  ['url', 'String'],
+  ['hostname', LC],
+  ['path', 'String'],
+  ['title', 'String'],
+  ['referrer', 'String'],
+  ['referrer_host', LC],
+  ['utm_source', LC],
+  ['utm_medium', LC],
+  ['utm_campaign', LC],
+  ['utm_term', 'String'],
+  ['utm_content', 'String'],
+  ['click_id', LC],
+  ['element_tag', LC],
+  ['element_text', 'String'],
+  ['element_selector', 'String'],
+  ['element_id', 'String'],
+  ['element_classes', 'Array(String)'],
+  ['element_href', 'String'],
+  ['element_attrs', 'Map(String, String)'],
+  ['search_query', 'String'],
+  ['search_results', 'Nullable(UInt32)'],
+  [
+    'items',
+    `Array(Tuple(item_id String, item_name String, item_category ${LC}, item_brand ${LC}, item_variant String, price ${MONEY}, quantity UInt32))`,
+  ],
+  ['currency', LC],
+  ['value', MONEY],
+  ['transaction_id', 'String'],
+  ['name', LC],
+  ['props', 'Map(String, String)'],
+] as const;
+
+/** A session as rows carry it: its id (a UInt64, as 32-bit halves) and its channel. */
+export interface SessionColumns {
+  readonly idLow: number;
+  readonly idHigh: number;
+  readonly channel: string;
+}
+
+export function writeSessionColumns(w: RowBinaryWriter, session: SessionColumns): void {
+  w.uint64Halves(session.idLow, session.idHigh);
+  w.string(session.channel);
+}
+
+/** The sender's columns. A batch shares them: written once per sender, copied into each row. */
+export function writeRequestColumns(w: RowBinaryWriter, request: RequestFacts): void {
+  w.string(request.siteId);
+  w.dateTime64(request.sentAt);
+  w.dateTime64(request.receivedAt);
+  w.uint64Decimal(request.visitorId);
+  w.string(request.browser);
+  w.string(request.browserVersion);
+  w.string(request.os);
+  w.string(request.device);
+  w.bool(request.isBot);
+  w.string(request.sdk);
 }
 
 /**
- * One JSONEachRow line (without its newline): the session's columns, the sender's (see
- * requestColumns) and the event's own (see eventColumns).
+ * The event's own columns: the collector's hottest loop. Values the protocol constrained
+ * (UUIDs, integers, bounded amounts) are written as they are; absent ones as their column's
+ * default ('' / 0 / zero UUID / [] / {} / NULL).
  */
-export function eventRow(sessionId: string, sessionChannel: string, requestCols: string, eventCols: string): string {
-  return '{"session_id":"' + sessionId + '","channel":' + JSON.stringify(sessionChannel) + ',' + requestCols + ',' + eventCols + '}';
-}
+export function writeEventColumns(w: RowBinaryWriter, event: Event, facts: EventFacts): void {
+  w.uuid(event.id);
+  w.string(event.type);
+  w.dateTime64(facts.ts);
+  w.dateTime64(event.ts);
+  w.string(facts.userId);
+  if (event.page_id !== undefined) w.uuid(event.page_id);
+  else w.zeroUuid();
+  w.uint32(event.seq ?? 0);
+  w.string(facts.url);
+  w.string(facts.hostname);
+  w.string(facts.path);
+  w.string(event.title ?? '');
+  w.string(facts.referrer);
+  w.string(facts.referrer ? facts.referrerHost : '');
+  w.string(facts.utmSource);
+  w.string(facts.utmMedium);
+  w.string(facts.utmCampaign);
+  w.string(facts.utmTerm);
+  w.string(facts.utmContent);
+  w.string(facts.clickId);
 
-/**
- * The event's own columns as a JSON fragment (no braces). Built as a string rather than an
- * object handed to JSON.stringify: this is the collector's hottest loop. Free text goes through
- * JSON.stringify for escaping; values the protocol already constrained (UUIDs, type literals,
- * integers) and the collector's own (timestamps) are written as they are. Columns left out get
- * their default ('' / 0 / [] / NULL), so empty values are not written.
- */
-export function eventColumns(event: Event, facts: EventFacts): string {
-  let s =
-    '"event_id":"' + event.id +
-    '","type":"' + event.type +
-    '","ts":"' + dateTime64(facts.ts) +
-    '","client_ts":"' + dateTime64(event.ts) +
-    '","url":' + JSON.stringify(facts.url) +
-    ',"hostname":' + JSON.stringify(facts.hostname) +
-    ',"path":' + JSON.stringify(facts.path);
-  if (facts.userId) s += ',"user_id":' + JSON.stringify(facts.userId);
-  if (event.page_id !== undefined) s += ',"page_id":"' + event.page_id + '"';
-  if (event.seq) s += ',"seq":' + event.seq;
-  if (event.title) s += ',"title":' + JSON.stringify(event.title);
-  if (facts.referrer) s += ',"referrer":' + JSON.stringify(facts.referrer) + ',"referrer_host":' + JSON.stringify(facts.referrerHost);
-  if (facts.utmSource) s += ',"utm_source":' + JSON.stringify(facts.utmSource);
-  if (facts.utmMedium) s += ',"utm_medium":' + JSON.stringify(facts.utmMedium);
-  if (facts.utmCampaign) s += ',"utm_campaign":' + JSON.stringify(facts.utmCampaign);
-  if (facts.utmTerm) s += ',"utm_term":' + JSON.stringify(facts.utmTerm);
-  if (facts.utmContent) s += ',"utm_content":' + JSON.stringify(facts.utmContent);
-  if (facts.clickId) s += ',"click_id":' + JSON.stringify(facts.clickId);
-  if (event.props) s += ',"props":' + JSON.stringify(stringValues(event.props));
-
-  switch (event.type) {
-    case 'click': {
-      const el = event.element;
-      s += ',"element_tag":' + JSON.stringify(el.tag);
-      if (el.text) s += ',"element_text":' + JSON.stringify(el.text);
-      if (el.selector) s += ',"element_selector":' + JSON.stringify(el.selector);
-      if (el.id) s += ',"element_id":' + JSON.stringify(el.id);
-      if (el.classes?.length) s += ',"element_classes":' + JSON.stringify(el.classes);
-      if (el.href) s += ',"element_href":' + JSON.stringify(el.href);
-      if (el.attrs) s += ',"element_attrs":' + JSON.stringify(el.attrs);
-      break;
-    }
-    case 'search':
-      s += ',"search_query":' + JSON.stringify(event.query);
-      if (event.results !== undefined) s += ',"search_results":' + event.results;
-      break;
-    case 'custom':
-      s += ',"name":' + JSON.stringify(event.name);
-      break;
-    case 'view_item':
-    case 'add_to_cart':
-    case 'remove_from_cart':
-    case 'view_cart':
-    case 'begin_checkout':
-    case 'purchase':
-      s += ',"items":' + JSON.stringify(event.items);
-      if (event.currency) s += ',"currency":"' + event.currency + '"';
-      if (event.value !== undefined) s += ',"value":' + event.value;
-      if (event.type === 'purchase') s += ',"transaction_id":' + JSON.stringify(event.transaction_id);
-      break;
-    case 'page_view':
-      break;
+  // element_tag … element_attrs
+  if (event.type === 'click') {
+    const el = event.element;
+    w.string(el.tag);
+    w.string(el.text ?? '');
+    w.string(el.selector ?? '');
+    w.string(el.id ?? '');
+    w.stringArray(el.classes);
+    w.string(el.href ?? '');
+    w.stringMap(el.attrs);
+  } else {
+    w.string('');
+    w.string('');
+    w.string('');
+    w.string('');
+    w.uint8(0);
+    w.string('');
+    w.uint8(0);
   }
-  return s;
+
+  // search_query, search_results
+  if (event.type === 'search') {
+    w.string(event.query);
+    w.nullableUInt32(event.results);
+  } else {
+    w.string('');
+    w.uint8(1);
+  }
+
+  // items, currency, value, transaction_id
+  if ('items' in event) {
+    w.varUInt(event.items.length);
+    for (const item of event.items) {
+      w.string(item.item_id);
+      w.string(item.item_name ?? '');
+      w.string(item.item_category ?? '');
+      w.string(item.item_brand ?? '');
+      w.string(item.item_variant ?? '');
+      w.nullableDecimal64Scale4(item.price);
+      w.uint32(item.quantity);
+    }
+    w.string(event.currency ?? '');
+    w.nullableDecimal64Scale4(event.value);
+    w.string(event.type === 'purchase' ? event.transaction_id : '');
+  } else {
+    w.uint8(0);
+    w.string('');
+    w.uint8(1);
+    w.string('');
+  }
+
+  w.string(event.type === 'custom' ? event.name : '');
+  w.stringMap(event.props);
 }
 
 /** ClickHouse reads `seconds.millis` into DateTime64(3) exactly, whatever the server's time zone. */
@@ -133,10 +217,4 @@ export function dateTime64(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   const millis = ms - seconds * 1000;
   return `${seconds}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}`;
-}
-
-function stringValues(props: Record<string, string | number | boolean>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in props) out[key] = String(props[key]);
-  return out;
 }

@@ -4,7 +4,11 @@ import type { SiteConfig } from '../config.js';
 import { SiteRegistry, type Sender } from '../sites.js';
 import { decodeBody } from './decode-body.js';
 import { EventEnricher } from './enricher.js';
-import { dateTime64, eventColumns } from './event-row.js';
+import { dateTime64, writeEventColumns } from './event-row.js';
+import { RowBinaryWriter } from './row-binary.js';
+
+const writer = new RowBinaryWriter();
+const EMPTY = new Uint8Array(0);
 
 /** Bound on the copy of a refused event kept in spur.rejected_events. */
 export const REJECTED_EVENT_MAX_CHARS = 2048;
@@ -25,7 +29,8 @@ export interface BatchRequest {
 /**
  * A batch after everything that needs no shared state: decoded, validated, authorised, each
  * accepted event enriched and serialised except for its session and sender columns. Plain data
- * (strings, numbers, arrays), so it crosses from an ingest worker to the main thread cheaply.
+ * (strings, numbers, arrays, one byte array), so it crosses from an ingest worker to the main
+ * thread cheaply: the byte array is moved, not copied (ingest-worker.ts).
  * Accepted events are described by parallel arrays, one entry per event.
  */
 export interface PreparedBatch {
@@ -52,8 +57,10 @@ export interface PreparedBatch {
   /** … page view id ('' if none) and sequence number (-1 if none), for the delivery metric, … */
   pageId: string[];
   seq: number[];
-  /** … and its own columns as a JSON fragment (event-row.ts eventColumns). */
-  columns: string[];
+  /** … and where its own columns (event-row.ts writeEventColumns) end in `rows`. */
+  rowEnds: number[];
+  /** The accepted events' own columns, RowBinary, back to back (an ArrayBuffer of its own). */
+  rows: Uint8Array;
 }
 
 export interface PrepareContext {
@@ -107,8 +114,12 @@ export async function prepareBatch(request: BatchRequest, ctx: PrepareContext): 
     channel: [],
     pageId: [],
     seq: [],
-    columns: [],
+    rowEnds: [],
+    rows: EMPTY,
   };
+  // No await from here on: the writer is shared by the batches this thread prepares.
+  const w = writer;
+  w.reset();
   const rejected: RejectedEvent[] = out.response.rejected;
 
   for (let index = 0; index < events.length; index++) {
@@ -136,9 +147,11 @@ export async function prepareBatch(request: BatchRequest, ctx: PrepareContext): 
     out.channel.push(facts.channel);
     out.pageId.push(event.page_id ?? '');
     out.seq.push(event.seq ?? -1);
-    out.columns.push(eventColumns(event, facts));
+    writeEventColumns(w, event, facts);
+    out.rowEnds.push(w.pos);
   }
   out.response.accepted = events.length - rejected.length;
+  if (w.pos > 0) out.rows = w.copy();
   return out;
 }
 

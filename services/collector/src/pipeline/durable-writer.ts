@@ -1,7 +1,7 @@
 import { Spool, SpoolFullError } from '../spool/index.js';
 import { overloaded } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { encodeRecord } from './records.js';
+import { encodeJsonRecord } from './records.js';
 
 /**
  * The acknowledgement path: a request's rows are appended to the spool and the call returns
@@ -18,11 +18,12 @@ export class DurableWriter {
     private readonly metrics: Metrics,
   ) {}
 
-  async write(eventRows: string, rejectedRows: string): Promise<void> {
+  /** `events`: the request's spur.events record (complete-batch.ts); `rejectedRows`: JSONEachRow lines. */
+  async write(events: Buffer | undefined, rejectedRows: string): Promise<void> {
     if (!this.accepting) throw overloaded(5, 'the collector is shutting down');
     const records: Buffer[] = [];
-    if (eventRows) records.push(encodeRecord('e', eventRows));
-    if (rejectedRows) records.push(encodeRecord('r', rejectedRows));
+    if (events) records.push(events);
+    if (rejectedRows) records.push(encodeJsonRecord('r', rejectedRows));
     if (records.length === 0) return;
     const bytes = records.reduce((sum, r) => sum + r.length, 0);
     if (this.pendingBytes + bytes > this.maxPendingBytes) throw overloaded(1, 'the collector is at its in-memory bound');

@@ -1,11 +1,12 @@
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Spool, SpoolChunk } from '../spool/index.js';
 import type { Metrics } from '../metrics.js';
 import { quoteIdentifier } from '../clickhouse/migrate.js';
-import { TABLES, countRows, recordTag, type TableTag } from './records.js';
+import { EVENT_ROW_COLUMNS } from '../ingest/event-row.js';
+import { RECORD_KINDS, countRows, recordPayload, recordTag, type RecordKind, type RecordTag } from './records.js';
 
 export interface ShipperOptions {
   client: ClickHouseClient;
@@ -16,7 +17,7 @@ export interface ShipperOptions {
   flushIntervalMs: number;
   /** Upper bound on one insert's body. */
   insertMaxBytes: number;
-  /** Where requests' rows that ClickHouse refuses as data are set aside (JSONEachRow files). */
+  /** Where requests' rows that ClickHouse refuses as data are set aside (see deadLetter). */
   deadLetterDir: string;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -115,26 +116,26 @@ export class Shipper {
   }
 
   private async ship(chunk: SpoolChunk): Promise<void> {
-    const bodies: Record<TableTag, Buffer[]> = { e: [], r: [] };
+    const byTag: Record<RecordTag, Buffer[]> = { b: [], r: [], e: [] };
     for (const record of chunk.records) {
       const tag = recordTag(record);
-      if (tag) bodies[tag].push(record.subarray(1));
+      if (tag) byTag[tag].push(record);
     }
-    for (const tag of Object.keys(bodies) as TableTag[]) {
-      const parts = bodies[tag];
-      if (parts.length === 0) continue;
-      const table = TABLES[tag];
+    for (const tag of Object.keys(byTag) as RecordTag[]) {
+      const records = byTag[tag];
+      if (records.length === 0) continue;
+      const kind: RecordKind = RECORD_KINDS[tag];
       const started = performance.now();
       try {
-        await this.insert(table, parts, `${chunk.id}:${tag}`);
+        await this.insert(kind, records.map((r) => recordPayload(r, tag)), `${chunk.id}:${tag}`);
       } catch (error) {
         if (!isDataError(error)) throw error;
-        await this.insertEachRequest(table, parts, `${chunk.id}:${tag}`, error);
+        await this.insertEachRequest(tag, records, `${chunk.id}:${tag}`, error);
         continue;
       }
       this.options.metrics.insertSeconds.observe((performance.now() - started) / 1000);
       this.options.metrics.insertBlocks.inc();
-      this.options.metrics.insertRows.inc({ table }, parts.reduce((n, p) => n + countRows(p), 0));
+      this.options.metrics.insertRows.inc({ table: kind.table }, records.reduce((n, r) => n + countRows(r, tag), 0));
     }
   }
 
@@ -144,28 +145,37 @@ export class Shipper {
    * deduplication token, stable across retries), and the ones refused again are set aside in the
    * dead-letter directory, acknowledged rows kept on disk for a person to look at, never dropped.
    */
-  private async insertEachRequest(table: string, parts: Buffer[], token: string, cause: unknown): Promise<void> {
-    this.options.log.warn({ table, requests: parts.length, err: String(cause) }, 'ClickHouse refused a block as data; inserting its requests one by one');
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      const rows = countRows(part);
+  private async insertEachRequest(tag: RecordTag, records: Buffer[], token: string, cause: unknown): Promise<void> {
+    const kind: RecordKind = RECORD_KINDS[tag];
+    const table = kind.table;
+    this.options.log.warn({ table, requests: records.length, err: String(cause) }, 'ClickHouse refused a block as data; inserting its requests one by one');
+    for (let i = 0; i < records.length; i++) {
+      const payload = recordPayload(records[i]!, tag);
+      const rows = countRows(records[i]!, tag);
       try {
-        await this.insert(table, [part], `${token}:${i}`);
+        await this.insert(kind, [payload], `${token}:${i}`);
         this.options.metrics.insertBlocks.inc();
         this.options.metrics.insertRows.inc({ table }, rows);
       } catch (error) {
         if (!isDataError(error)) throw error;
-        const file = await this.deadLetter(table, part);
+        const file = await this.deadLetter(kind, payload);
         this.options.metrics.deadLetterRows.inc({ table }, rows);
         this.options.log.error({ table, rows, file, err: String(error) }, 'ClickHouse refused these rows; they are kept in the dead-letter file');
       }
     }
   }
 
-  private async deadLetter(table: string, rows: Buffer): Promise<string> {
+  /**
+   * JSONEachRow rows go to <table>.jsonl. RowBinary rows go to <table>.rowbinary, and the columns
+   * they hold to <table>.rowbinary.structure, which `clickhouse local` reads them with
+   * (docs/operations.md).
+   */
+  private async deadLetter(kind: RecordKind, rows: Buffer): Promise<string> {
     const { deadLetterDir } = this.options;
     await mkdir(deadLetterDir, { recursive: true });
-    const file = join(deadLetterDir, `${table}.jsonl`);
+    const binary = kind.format === 'RowBinary';
+    const file = join(deadLetterDir, `${kind.table}.${binary ? 'rowbinary' : 'jsonl'}`);
+    if (binary) await writeFile(`${file}.structure`, EVENT_ROW_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ') + '\n');
     const handle = await open(file, 'a');
     try {
       await handle.write(rows);
@@ -176,10 +186,11 @@ export class Shipper {
     return file;
   }
 
-  private async insert(table: string, parts: Buffer[], token: string): Promise<void> {
+  private async insert(kind: RecordKind, parts: Buffer[], token: string): Promise<void> {
     const { client, database } = this.options;
+    const columns = kind.columns ? ` (${kind.columns.join(', ')})` : '';
     const result = await client.exec({
-      query: `INSERT INTO ${quoteIdentifier(database)}.${table} FORMAT JSONEachRow`,
+      query: `INSERT INTO ${quoteIdentifier(database)}.${kind.table}${columns} FORMAT ${kind.format}`,
       values: Readable.from(parts),
       clickhouse_settings: {
         insert_deduplicate: 1,
