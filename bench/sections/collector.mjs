@@ -635,7 +635,7 @@ export function collectorMarkdown(r) {
   }
   out.push(
     table(
-      ['run', 'acked events/s', 'end-to-end events/s¹', 'requests/s', 'latency p50 / p99', 'non-2xx + errors', 'collector CPU (per request)', 'ClickHouse CPU', 'load gen CPU', 'machine busy of 200 % (other processes)', 'collector peak RSS', 'spool drain after', 'mean wait for the spool fsync⁴', 'vs parse-only ceiling²', 'vs bulk insert ceiling³'],
+      ['run', 'acked events/s', 'end-to-end events/s¹', 'requests/s', 'latency p50 / p99', 'non-2xx + errors', 'collector CPU (per request)', 'ClickHouse CPU', 'load gen CPU', 'machine busy of 200 % (other processes)', 'collector peak RSS', 'spool drain after', 'mean wait for the durable spool write⁴', 'vs parse-only ceiling²', 'vs bulk insert ceiling³'],
       rows,
     ),
   );
@@ -892,7 +892,7 @@ const STEPS = [
   ['serialise the event\'s columns (RowBinary)', (f) => f.name === 'writeEventColumns'],
   ['complete the batch (visitor id, session, rows)', (f) => f.name === 'completeBatch'],
   ['per sender: user agent, visitor hash', (f) => f.name === 'request' && /enricher\.ts/.test(f.location)],
-  ['spool append (queue the records for the group fsync)', (f) => f.name === 'write' && /durable-writer/.test(f.location)],
+  ['spool append (queue the records for the group commit)', (f) => f.name === 'write' && /durable-writer/.test(f.location)],
   ['send the answer (fastify Reply.send)', (f) => f.name === 'Reply.send'],
   ['post the prepared batch back (structured clone)', (f) => f.name === 'postMessage'],
 ];
@@ -925,7 +925,7 @@ function collectorReading(r) {
       limit = `the collector's ingest worker thread is saturated (busy ${fmt.pct(100 - r.profile.runs[b].workerSummary.idlePct)} in the profiled run; main thread busy ${fmt.pct(100 - r.profile.runs[b].summary.idlePct)}; collector process ${fmt.pct(c)}) while the machine still had headroom (${fmt.pct(busy)} of 200 %)`;
     else if (c > 75 && !r.profile?.runs?.[b]?.workerSummary)
       limit = `the collector is CPU-bound on its one JavaScript thread (${fmt.pct(c)} of a core for the process; the profiled runs below show the main thread idle only ${fmt.pct(r.profile?.runs?.[b]?.summary?.idlePct)} of the time) while the machine still had headroom (${fmt.pct(busy)} of 200 %)`;
-    else limit = `no single process is saturated (collector ${fmt.pct(c)}, machine ${fmt.pct(busy)} of 200 %): latency of the fsync'd spool append per request bounds throughput at ${plan.connections} connections`;
+    else limit = `no single process is saturated (collector ${fmt.pct(c)}, machine ${fmt.pct(busy)} of 200 %): latency of the durable spool append per request bounds throughput at ${plan.connections} connections`;
     // Even when ClickHouse keeps up, the last flush interval's rows and one insert remain at the end.
     const shipping =
       e.drainSeconds > 2
@@ -979,13 +979,13 @@ function collectorReading(r) {
       const half = cpuPerRequest(h);
       if (h.procs.procs.collector.cpuPct > 75 && full && half) {
         lines.push(
-          `**Half load is not half the CPU, ${b} events/batch:** at ${fmt.int(h.targetRps)} req/s the collector used ${fmt.pct(h.procs.procs.collector.cpuPct)} of a core, ${fmt.ms(half, 2)} of CPU per request against ${fmt.ms(full, 2)} at full speed: with fewer requests in flight each event-loop turn, spool commit (writev + fdatasync) and socket write serves fewer of them (the bare Fastify server shows the same effect, smaller). ` +
+          `**Half load is not half the CPU, ${b} events/batch:** at ${fmt.int(h.targetRps)} req/s the collector used ${fmt.pct(h.procs.procs.collector.cpuPct)} of a core, ${fmt.ms(half, 2)} of CPU per request against ${fmt.ms(full, 2)} at full speed: with fewer requests in flight each event-loop turn, spool commit (one O_DSYNC writev) and socket write serves fewer of them (the bare Fastify server shows the same effect, smaller). ` +
             'With open-loop arrivals any stall (GC, a ClickHouse insert being prepared, a burst) then queues requests faster than they drain, which is what the p99 shows.',
         );
       }
       lines.push(
         `**Half load, ${b} events/batch:** p50 ${fmt.ms(h.latency.p50)}, p99 ${fmt.ms(h.latency.p99)} with the collector at ${fmt.pct(h.procs.procs.collector.cpuPct)} CPU. ` +
-          `Of the mean latency ${fmt.ms(h.latency.mean)}, waiting for the spool's fsync'd append took ${fmt.ms(ack)} on average (\`spur_ack_duration_seconds\`; a bare fdatasync here takes ${r.fsyncP50 ? fmt.ms(r.fsyncP50, 2) : 'see Machine'}); the rest is parsing, validation and enrichment on the event loop and queueing behind other requests there — ` +
+          `Of the mean latency ${fmt.ms(h.latency.mean)}, waiting for the spool's durable append took ${fmt.ms(ack)} on average (\`spur_ack_duration_seconds\`; a bare fdatasync here takes ${r.fsyncP50 ? fmt.ms(r.fsyncP50, 2) : 'see Machine'}); the rest is parsing, validation and enrichment on the event loop and queueing behind other requests there — ` +
           `the tail comes from requests that arrive while the loop is busy with a batch, a ClickHouse insert being prepared (${fmt.int(h.internals?.inserts)} inserts of ~${fmt.int(h.internals?.rowsPerInsert)} rows in the run) or a GC pause.`,
       );
     }
@@ -995,7 +995,7 @@ function collectorReading(r) {
     const shed = o.shedShare;
     lines.push(
       `**Overload:** the load generator offered ${fmt.int(o.offeredPerSec)} req/s (${fmt.ratio(o.offeredPerSec / (o.targetRps / 10), 1)}× sustainable; a closed-loop generator can offer only as fast as answers come back over ${plan.overloadConnections} connections). ` +
-        (shed > 0.01 ? `The collector shed ${fmt.pct(100 * shed, 1)} with 503/429 and ` : 'The collector shed almost nothing (its bounds are on bytes waiting for fsync and on the spool size, neither reached); instead it ') +
+        (shed > 0.01 ? `The collector shed ${fmt.pct(100 * shed, 1)} with 503/429 and ` : 'The collector shed almost nothing (its bounds are on bytes waiting for the durable write and on the spool size, neither reached); instead it ') +
         `answered with p99 ${o.latency.p99} ms, peak RSS ${fmt.mb(o.procs.procs.collector.peakRssBytes)}. ` +
         (o.recovered
           ? 'Afterwards it served normal load again.'

@@ -21,7 +21,7 @@ export function createMetrics() {
     spoolBytes: new Gauge({ name: 'spur_spool_pending_bytes', help: 'Acknowledged bytes on disk not yet in ClickHouse.', registers: [registry] }),
     spoolRecords: new Gauge({ name: 'spur_spool_pending_records', help: 'Acknowledged spool records (one per request and table written) on disk, not yet in ClickHouse.', registers: [registry] }),
     spoolSegments: new Gauge({ name: 'spur_spool_segments', help: 'Spool segment files on disk.', registers: [registry] }),
-    spoolCommitSeconds: new Histogram({ name: 'spur_spool_commit_duration_seconds', help: 'Write + fdatasync time of one spool group commit.', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25], registers: [registry] }),
+    spoolCommitSeconds: new Histogram({ name: 'spur_spool_commit_duration_seconds', help: 'Durable (O_DSYNC) write time of one spool group commit.', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25], registers: [registry] }),
     spoolCommitRecords: new Histogram({ name: 'spur_spool_commit_records', help: 'Spool records (one per request and table written) made durable by one group commit.', buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] }),
     spoolFull: new Counter({ name: 'spur_spool_full_total', help: 'Requests answered 503 because the spool reached its size bound.', registers: [registry] }),
     bufferBytes: new Gauge({ name: 'spur_buffer_pending_bytes', help: 'Request bytes in memory waiting for the spool fsync.', registers: [registry] }),

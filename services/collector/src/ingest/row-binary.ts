@@ -182,7 +182,15 @@ export class RowBinaryWriter {
   bytes(source: Uint8Array, start = 0, end = source.length): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(source.subarray(start, end), this.pos);
-    this.pos += n;
+    const buf = this.buf;
+    let pos = this.pos;
+    // A row's parts are a few dozen to a few hundred bytes: a plain loop copies them without the
+    // view object subarray() would allocate for each.
+    if (n <= 512) for (let i = start; i < end; i++) buf[pos++] = source[i]!;
+    else {
+      buf.set(source.subarray(start, end), pos);
+      pos += n;
+    }
+    this.pos = pos;
   }
 }

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open as openFile, appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -361,18 +362,34 @@ describe('close', () => {
   });
 });
 
+describe('durable writes', () => {
+  it('opens segments with O_DSYNC, so a commit is durable once its one writev returns', async () => {
+    const spool = await openSpool();
+    const proto = (await fileHandlePrototype()) as { writev(...args: unknown[]): Promise<unknown>; datasync(): Promise<void> };
+    const writev = vi.spyOn(proto, 'writev');
+    const datasync = vi.spyOn(proto, 'datasync');
+    await appendRange(spool, 0, 5);
+    const { fd } = writev.mock.contexts[0] as { fd: number };
+    // Linux reports an open file's flags (octal) in /proc; O_DSYNC is 010000 there.
+    const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(await readFile(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+    expect(flags & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    expect(datasync).not.toHaveBeenCalled();
+    await spool.close();
+  });
+});
+
 describe('write failures', () => {
-  const failures: Array<[string, 'datasync' | 'writev']> = [
-    ['fsync fails (EIO)', 'datasync'],
-    ['write fails (ENOSPC)', 'writev'],
+  // With O_DSYNC the device's failure to persist (EIO) surfaces from the write itself.
+  const failures: Array<[string, string]> = [
+    ['the disk fails to persist it (EIO)', 'EIO'],
+    ['the disk is full (ENOSPC)', 'ENOSPC'],
   ];
 
-  it.each(failures)('rejects the affected appends and keeps the log consistent when %s', async (_, method) => {
+  it.each(failures)('rejects the affected appends and keeps the log consistent when %s', async (_, code) => {
     let spool = await openSpool();
     await appendRange(spool, 0, 5);
-    const proto = (await fileHandlePrototype()) as Record<typeof method, () => Promise<unknown>>;
-    vi.spyOn(proto, method).mockRejectedValueOnce(Object.assign(new Error(`${method} failed`), { code: 'EIO' }));
-
+    const proto = (await fileHandlePrototype()) as { writev(): Promise<unknown> };
+    vi.spyOn(proto, 'writev').mockRejectedValueOnce(Object.assign(new Error(`writev failed: ${code}`), { code }));
     const failed = await Promise.allSettled(range(5, 10).map((n) => spool.append(record(n))));
     for (const result of failed) {
       expect(result.status).toBe('rejected');

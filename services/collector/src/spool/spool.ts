@@ -20,7 +20,7 @@ export interface SpoolOptions {
   segmentBytes?: number;
   /** Wait this long to gather appends before each write+fsync (default 0: fsync as soon as the previous one finished). */
   maxCommitDelayMs?: number;
-  /** Called after each group commit with its record count and how long its write + fdatasync took. */
+  /** Called after each group commit with its record count and how long its durable (O_DSYNC) write took. */
   observeCommit?(records: number, seconds: number): void;
 }
 
@@ -39,7 +39,7 @@ export interface SpoolChunk {
 }
 
 export interface SpoolStats {
-  /** fdatasync calls for commits; committedRecords / syncs is the group-commit factor. */
+  /** Durable writes (each as good as write + fdatasync) made for commits; committedRecords / syncs is the group-commit factor. */
   syncs: number;
   /** Records made durable since open. */
   committedRecords: number;
@@ -167,7 +167,7 @@ export class Spool {
   }
 
   /**
-   * Resolves once the record is durable (written and fdatasync'd); only then can read() return it.
+   * Resolves once the record is durable (written with O_DSYNC); only then can read() return it.
    * Rejects with SpoolFullError (without touching the disk) if it would exceed `maxBytes`, with
    * SpoolWriteError if the disk write failed, with SpoolClosedError after close().
    * Do not modify `record` until the promise settles.

@@ -1,14 +1,20 @@
 // The single writer: group commit of queued appends into the active segment.
 //
 // One loop owns the active segment's file. Each round takes everything queued (up to the segment
-// size), writes it with one writev at the committed end and makes it durable with one fdatasync;
-// appends arriving meanwhile wait for the next round. So under load the number of fsyncs per
-// second stays roughly constant while the records per fsync grow.
+// size) and writes it with one writev at the committed end; appends arriving meanwhile wait for
+// the next round. So under load the number of syncs per second stays roughly constant while the
+// records per sync grow. Segments are opened with O_DSYNC, so that writev returns only once its
+// data (and the file size) is on disk, like a write followed by fdatasync, but as one thread-pool
+// operation: one event-loop turn per commit instead of two, which a busy collector feels as latency.
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { SpoolWriteError } from './errors.js';
 import { encodeFrameHeader, FRAME_HEADER_BYTES } from './framing.js';
 import { fsyncDir, segmentPath, type Segment } from './segment-files.js';
+
+/** Like 'wx', plus O_DSYNC: every write is durable when it returns. */
+const SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
 
 export interface WriterOptions {
   dir: string;
@@ -20,7 +26,7 @@ export interface WriterOptions {
   onSegmentCreated(segment: Segment): void;
   /**
    * `records` frames totalling `bytes` were just made durable at the end of the active segment;
-   * the write and fdatasync took `seconds`.
+   * the durable write took `seconds`.
    */
   onCommit(records: number, bytes: number, seconds: number): void;
 }
@@ -39,7 +45,7 @@ interface ActiveSegment {
 }
 
 export class SegmentWriter {
-  /** fdatasync calls made for commits (successful or not). */
+  /** Durable (O_DSYNC) writes made for commits, successful or not. */
   syncs = 0;
   committedRecords = 0;
   /** Commit rounds whose appends were rejected because a write, fsync or file creation failed. */
@@ -136,12 +142,11 @@ export class SegmentWriter {
     const started = performance.now();
     try {
       const buffers = group.flatMap((append) => [append.header, append.payload]);
-      const { bytesWritten } = await target.file.writev(buffers, start);
+      this.syncs++;
+      const { bytesWritten } = await target.file.writev(buffers, start); // durable: O_DSYNC
       if (bytesWritten !== groupBytes) {
         throw new Error(`short write: ${bytesWritten} of ${groupBytes} bytes (disk full?)`);
       }
-      this.syncs++;
-      await target.file.datasync();
     } catch (err) {
       // Cut the failed frames off so the file ends on the last committed frame. If even that fails,
       // the next commit overwrites the range (it writes at `start`) and recovery stops at the seam.
@@ -179,8 +184,8 @@ export class SegmentWriter {
 
   private async createSegment(): Promise<ActiveSegment> {
     const seq = this.nextSeq++;
-    // 'wx': never reuse a file; a clash only burns a sequence number.
-    const file = await open(segmentPath(this.options.dir, seq), 'wx');
+    // Exclusive: never reuse a file; a clash only burns a sequence number.
+    const file = await open(segmentPath(this.options.dir, seq), SEGMENT_FLAGS);
     try {
       await fsyncDir(this.options.dir); // the file's directory entry must outlive a crash too
     } catch (err) {
