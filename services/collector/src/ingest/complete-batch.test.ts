@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionTracker } from '../enrich/index.js';
 import { SiteRegistry } from '../sites.js';
 import { completeBatch } from './complete-batch.js';
-import { DeliveryTracker } from './delivery.js';
+import { DeliveryTracker, pageKey } from './delivery.js';
 import { ClientEnricher, EventEnricher } from './enricher.js';
 import { writeRequestColumns, writeSessionColumns } from './event-row.js';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
@@ -74,7 +74,7 @@ describe('completeBatch: the spool record of a batch\'s accepted events', () => 
     const delivery = new DeliveryTracker();
     completeBatch(batch, { clients: new ClientEnricher({ saltFor: () => Buffer.alloc(32, 7) }), sessions: new SessionTracker(), delivery });
     const oneByOne = new DeliveryTracker();
-    for (const [page, seq] of pages) if (page) oneByOne.observe(page, seq);
+    for (const [page, seq] of pages) if (page) oneByOne.observe(pageKey(page), seq);
     expect([delivery.received, delivery.expected]).toEqual([oneByOne.received, oneByOne.expected]);
     expect([delivery.received, delivery.expected]).toEqual([6, 7]); // p1 0..4 with 3 lost, p2 0..1
   });

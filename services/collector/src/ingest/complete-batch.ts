@@ -10,7 +10,7 @@ export interface CompleteContext {
   clients: ClientEnricher;
   sessions: SessionTracker;
   /** Sees each accepted event's page id and sequence number (the delivery-rate metric). */
-  delivery?: Pick<DeliveryTracker, 'observeBatch'>;
+  delivery?: Pick<DeliveryTracker, 'observeRuns'>;
 }
 
 // Reused by every batch: completeBatch runs start to end without yielding.
@@ -43,7 +43,7 @@ export function completeBatch(batch: PreparedBatch, ctx: CompleteContext): Buffe
     writeRequestColumns(sendersWriter, facts);
     senderEnds[i] = sendersWriter.pos;
   }
-  ctx.delivery?.observeBatch(batch.pageId, batch.seq);
+  ctx.delivery?.observeRuns(batch.pages);
   const count = batch.rowEnds.length;
   if (count === 0) return undefined;
 

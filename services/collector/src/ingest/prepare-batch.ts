@@ -3,6 +3,7 @@ import { HttpError } from '../errors.js';
 import type { SiteConfig } from '../config.js';
 import { SiteRegistry, type Sender } from '../sites.js';
 import { decodeBody } from './decode-body.js';
+import { addPageRun, pageKey } from './delivery.js';
 import { EventEnricher } from './enricher.js';
 import { dateTime64, writeEventColumns } from './event-row.js';
 import { RowBinaryWriter } from './row-binary.js';
@@ -54,11 +55,10 @@ export interface PreparedBatch {
   ts: number[];
   /** … its own channel (the session's first event's channel wins in the row), … */
   channel: string[];
-  /** … page view id ('' if none) and sequence number (-1 if none), for the delivery metric, … */
-  pageId: string[];
-  seq: number[];
   /** … and where its own columns (event-row.ts writeEventColumns) end in `rows`. */
   rowEnds: number[];
+  /** Accepted events with a page view id and seq, as delivery.ts page runs: [key, highest seq, count]… */
+  pages: number[];
   /** The accepted events' own columns, RowBinary, back to back (an ArrayBuffer of its own). */
   rows: Uint8Array;
 }
@@ -112,9 +112,8 @@ export async function prepareBatch(request: BatchRequest, ctx: PrepareContext): 
     client: [],
     ts: [],
     channel: [],
-    pageId: [],
-    seq: [],
     rowEnds: [],
+    pages: [],
     rows: EMPTY,
   };
   // No await from here on: the writer is shared by the batches this thread prepares.
@@ -145,8 +144,7 @@ export async function prepareBatch(request: BatchRequest, ctx: PrepareContext): 
     out.client.push(client);
     out.ts.push(facts.ts);
     out.channel.push(facts.channel);
-    out.pageId.push(event.page_id ?? '');
-    out.seq.push(event.seq ?? -1);
+    if (event.page_id && event.seq !== undefined) addPageRun(out.pages, pageKey(event.page_id), event.seq);
     writeEventColumns(w, event, facts);
     out.rowEnds.push(w.pos);
   }
