@@ -245,6 +245,14 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/spur_events_accepted_total\{site="demo"\} \d+/);
   });
 
+  it('times every batch request, whatever its answer, in spur_batch_request_duration_seconds', async () => {
+    const count = async () => Number(/^spur_batch_request_duration_seconds_count (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    const before = await count();
+    expect((await postBatch(url, batch([event()]))).status).toBe(200);
+    expect((await postBatch(url, { site: 'demo' })).status).toBe(400);
+    expect(await count()).toBe(before + 2);
+  });
+
   it('serves the SDK with an ETag, a short cache and a year for the versioned URL', async () => {
     const res = await fetch(`${url}/sdk.js`);
     expect(res.status).toBe(200);

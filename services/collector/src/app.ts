@@ -58,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url === BATCH_PATH && request.method === 'POST') metrics.batchRequestSeconds.observe(reply.elapsedTime / 1000);
     request.log.debug({ method: request.method, path: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   app.setErrorHandler((error, request, reply) => sendError(error as FastifyError, request, reply, metrics));

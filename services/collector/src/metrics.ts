@@ -12,6 +12,7 @@ export function createMetrics() {
     rateLimited: new Counter({ name: 'spur_rate_limited_total', help: 'Requests refused by a rate limit, by scope.', labelNames: ['scope'], registers: [registry] }),
     fieldsStripped: new Counter({ name: 'spur_fields_stripped_total', help: 'Fields removed because the sender may not set them (browser user_id/context).', labelNames: ['field'], registers: [registry] }),
     batchEvents: new Histogram({ name: 'spur_batch_events', help: 'Events per accepted request.', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: [registry] }),
+    batchRequestSeconds: new Histogram({ name: 'spur_batch_request_duration_seconds', help: 'Time the collector spent on a POST /v1/batch, from its headers being read to the answer being written.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 2.5], registers: [registry] }),
     ackSeconds: new Histogram({ name: 'spur_ack_duration_seconds', help: 'Time from a batch being parsed to it being durable in the spool.', buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry] }),
     insertSeconds: new Histogram({ name: 'spur_insert_duration_seconds', help: 'ClickHouse insert latency per block.', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     insertRows: new Counter({ name: 'spur_insert_rows_total', help: 'Rows inserted into ClickHouse, by table.', labelNames: ['table'], registers: [registry] }),
