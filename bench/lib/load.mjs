@@ -1,11 +1,11 @@
 // Load generation with autocannon's programmatic API, from this process (the collector always
 // runs in a process of its own). Every run is bounded in time (duration) and in count
 // (maxOverallRequests) and stops by itself.
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO } from './common.mjs';
 import { stamp, visitorHeaders } from './payloads.mjs';
+import { RawHttpPool } from './raw-http.mjs';
 
 const require = createRequire(join(REPO, 'package.json'));
 const autocannon = require('autocannon');
@@ -166,7 +166,8 @@ export async function validateBodies(baseUrl, bodies, concurrency = 8) {
 /**
  * Open-loop load at a steady average rate: request i is due at t0 + the sum of i exponential
  * gaps (Poisson arrivals, as from many independent browsers), sent whether or not earlier ones
- * were answered, over a keep-alive pool of up to `maxSockets` connections. Latency is measured
+ * were answered, over a keep-alive pool of up to `maxSockets` connections (raw-http.mjs: pre-built
+ * requests on raw sockets, so the generator takes little CPU from the machine it shares). Latency is measured
  * from the moment a request was due, so a late generator or a full pool shows up in it
  * (no coordinated omission). Bounded: at most rate × duration requests (and maxRequests), and
  * at most `timeout` s of waiting for the last answers.
@@ -184,7 +185,7 @@ export async function validateBodies(baseUrl, bodies, concurrency = 8) {
 export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 0, onMeasure, maxRequests = 1_000_000, timeout = 10, maxSockets = 256, seed = 7 } = {}) {
   const { templates, batch } = bodies;
   const target = new URL('/v1/batch', baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const pool = new RawHttpPool({ host: target.hostname, port: Number(target.port), maxSockets });
   const total = Math.min(maxRequests, Math.round(rate * (warmup + duration)));
   const latencies = [];
   const statusCounts = {};
@@ -223,45 +224,27 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 
       const measured = scheduled >= measuredFrom;
       sent++;
       if (!measured) warm.sent++;
-      const req = http.request(
-        {
-          agent,
-          method: 'POST',
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          headers: {
-            'content-type': 'text/plain;charset=UTF-8',
-            authorization: `Bearer ${SERVER_KEY}`,
-            'user-agent': visitor.ua,
-            'x-forwarded-for': visitor.ip,
-            'content-length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            const success = res.statusCode >= 200 && res.statusCode < 300;
+      pool.send(
+        `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: text/plain;charset=UTF-8\r\nAuthorization: Bearer ${SERVER_KEY}\r\n` +
+          `User-Agent: ${visitor.ua}\r\nX-Forwarded-For: ${visitor.ip}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        timeout * 1000,
+        (status, error) => {
+          if (status === undefined) {
+            if (error?.message === 'timeout') timeouts++;
+            errors++;
+            if (!measured) warm.errors++;
+          } else {
+            const success = status >= 200 && status < 300;
             if (measured) {
               latencies.push(performance.now() - scheduled);
-              statusCounts[res.statusCode] = (statusCounts[res.statusCode] ?? 0) + 1;
+              statusCounts[status] = (statusCounts[status] ?? 0) + 1;
               if (success) ok++;
             } else if (success) warm.ok++;
             else warm.non2xx++;
-            if (++done === total) finish();
-          });
+          }
+          if (++done === total) finish();
         },
       );
-      req.setTimeout(timeout * 1000, () => {
-        timeouts++;
-        req.destroy(new Error('timeout'));
-      });
-      req.on('error', () => {
-        errors++;
-        if (!measured) warm.errors++;
-        if (++done === total) finish();
-      });
-      req.end(body);
     };
     let measuring = false;
     const timer = setInterval(() => {
@@ -279,7 +262,7 @@ export async function runPaced(baseUrl, bodies, { rate, duration = 10, warmup = 
     const guard = setTimeout(finish, (warmup + duration + timeout + 2) * 1000);
   });
   void result;
-  agent.destroy();
+  pool.destroy();
   // Positive even if maxRequests ran out during the warm-up (then nothing was measured).
   const seconds = Math.max(1e-3, (performance.now() - measuredFrom) / 1000);
   latencies.sort((x, y) => x - y);

@@ -702,7 +702,7 @@ export function collectorMarkdown(r) {
   out.push('');
   out.push(
     `Each run starts once ClickHouse has no merges running (waited ${fmt.s(r.halfMergeWaitSeconds ?? 0)} in all): the full-speed runs and the bulk-insert ceiling before it leave parts to merge. ` +
-      'Open-loop load (`runPaced` in bench/lib/load.mjs): Poisson arrivals at the target rate over a keep-alive pool, each request sent when due whether or not earlier ones were answered; latency is measured from when the request was due. ' +
+      'Open-loop load (`runPaced` in bench/lib/load.mjs): Poisson arrivals at the target rate over a keep-alive pool (pre-built requests on raw sockets, `lib/raw-http.mjs`, so the generator takes about half the CPU that node:http requests took), each request sent when due whether or not earlier ones were answered; latency is measured from when the request was due. ' +
       `Each run is ${r.plan.halfSeconds} s measured after ${r.plan.halfWarmupSeconds} s at the same rate that are not (the step from an idle collector to load — its first inserts and the merges they start — is not the steady state); CPU and the collector's counters are taken over the measured part too. ` +
       '(autocannon\'s `overallRate` is not used here: it sends each connection\'s per-second quota back to back at the start of every second — full-speed bursts, then idle — and back-fills its histogram with a 1 ms expected interval.)',
   );
