@@ -492,12 +492,40 @@ function internals(m0, m1) {
   const d = (name) => (m1[name] ?? 0) - (m0[name] ?? 0);
   const acks = d('spur_ack_duration_seconds_count');
   const inserts = d('spur_insert_duration_seconds_count');
+  const requests = d('spur_batch_request_duration_seconds_count');
   return {
+    requestMeanMs: requests ? (1000 * d('spur_batch_request_duration_seconds_sum')) / requests : undefined,
+    requestP99Ms: histogramQuantile(0.99, 'spur_batch_request_duration_seconds', d, m1),
     ackMeanMs: acks ? (1000 * d('spur_ack_duration_seconds_sum')) / acks : undefined,
     inserts,
     insertMeanMs: inserts ? (1000 * d('spur_insert_duration_seconds_sum')) / inserts : undefined,
     rowsPerInsert: inserts ? d('spur_insert_rows_total') / inserts : undefined,
   };
+}
+
+/**
+ * The q-quantile (ms) of a Prometheus histogram's observations between two scrapes, interpolated
+ * linearly inside its bucket as PromQL's histogram_quantile does; `{ ms, above }` when it lies in
+ * the +Inf bucket (then only "above the largest bound" is known). `d` gives counter deltas.
+ */
+function histogramQuantile(q, name, d, m1) {
+  const bounds = Object.keys(m1)
+    .map((key) => /^(.+)_bucket\{le="([^"]+)"\}$/.exec(key))
+    .filter((m) => m && m[1] === name && m[2] !== '+Inf')
+    .map((m) => Number(m[2]))
+    .sort((a, b) => a - b);
+  const total = d(`${name}_count`);
+  if (!total || bounds.length === 0) return undefined;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const bound of bounds) {
+    const count = d(`${name}_bucket{le="${bound}"}`);
+    if (count >= rank) return { ms: 1000 * (lower + ((bound - lower) * (rank - below)) / Math.max(1, count - below)) };
+    lower = bound;
+    below = count;
+  }
+  return { ms: 1000 * lower, above: true };
 }
 
 async function bulkInsertCeiling(ch, { MIGRATIONS, EVENT_ROW_COLUMNS }, plan, sampler) {
@@ -985,6 +1013,9 @@ function collectorReading(r) {
       }
       lines.push(
         `**Half load, ${b} events/batch:** p50 ${fmt.ms(h.latency.p50)}, p99 ${fmt.ms(h.latency.p99)} with the collector at ${fmt.pct(h.procs.procs.collector.cpuPct)} CPU. ` +
+          (h.internals?.requestP99Ms
+            ? `Inside the collector (headers read → answer written, \`spur_batch_request_duration_seconds\`) a request took ${fmt.ms(h.internals.requestMeanMs)} on average and ${h.internals.requestP99Ms.above ? 'over ' : '≈ '}${fmt.ms(h.internals.requestP99Ms.ms)} at p99 (interpolated in its histogram buckets); what the client waited beyond that passed before the collector read the request — its event loop busy, the two cores shared with ClickHouse and the generator — and on loopback. `
+            : '') +
           `Of the mean latency ${fmt.ms(h.latency.mean)}, waiting for the spool's durable append took ${fmt.ms(ack)} on average (\`spur_ack_duration_seconds\`; a bare fdatasync here takes ${r.fsyncP50 ? fmt.ms(r.fsyncP50, 2) : 'see Machine'}); the rest is parsing, validation and enrichment on the event loop and queueing behind other requests there — ` +
           `the tail comes from requests that arrive while the loop is busy with a batch, a ClickHouse insert being prepared (${fmt.int(h.internals?.inserts)} inserts of ~${fmt.int(h.internals?.rowsPerInsert)} rows in the run) or a GC pause.`,
       );
