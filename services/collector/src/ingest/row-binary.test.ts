@@ -24,6 +24,24 @@ describe('RowBinaryWriter: values in ClickHouse\'s RowBinary encoding', () => {
     expect(bytes((w) => w.string(edge))).toEqual([126, ...Buffer.from(edge)]);
   });
 
+  it('writes every string as Buffer.from(s) after its LEB128 byte length, at every length class', () => {
+    const leb128 = (n: number) => {
+      const out: number[] = [];
+      for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+      return [...out, n];
+    };
+    const expected = (s: string) => {
+      const utf8 = Buffer.from(s, 'utf8');
+      return [...leb128(utf8.length), ...utf8];
+    };
+    for (const length of [1, 41, 42, 43, 100, 127, 128, 129, 16_383, 16_384, 20_000]) {
+      const ascii = 'https://shop.example/p?q=1'.repeat(Math.ceil(length / 26)).slice(0, length);
+      // ASCII; one non-ASCII unit at the start, the middle or the end; a lone surrogate (U+FFFD).
+      const variants = [ascii, `é${ascii.slice(1)}`, `${ascii.slice(0, length >> 1)}€${ascii.slice((length >> 1) + 1)}`, `${ascii.slice(0, -1)}—`, `${ascii.slice(0, -1)}\ud800`];
+      for (const value of variants) expect(bytes((w) => w.string(value))).toEqual(expected(value));
+    }
+  });
+
   it('writes integers little-endian, Int64 in both signs', () => {
     expect(bytes((w) => w.uint32(0x01020304))).toEqual([4, 3, 2, 1]);
     expect(bytes((w) => w.int64(2 ** 40 + 5))).toEqual([5, 0, 0, 0, 0, 1, 0, 0]);
