@@ -33,7 +33,7 @@ describe('configuration', () => {
   });
 
   it('sizes the ingest worker pool to the cores, or as configured', () => {
-    expect([1, 2, 3, 4, 16].map((cores) => autoIngestWorkers(cores))).toEqual([0, 2, 2, 3, 4]);
+    expect([1, 2, 4, 16].map((cores) => autoIngestWorkers(cores))).toEqual([0, 1, 3, 4]);
     expect(loadConfig({ SPUR_SITES: SITES }).ingestWorkers).toBe(autoIngestWorkers());
     expect(loadConfig({ SPUR_SITES: SITES, SPUR_INGEST_WORKERS: '0' }).ingestWorkers).toBe(0);
     expect(loadConfig({ SPUR_SITES: SITES, SPUR_INGEST_WORKERS: '3' }).ingestWorkers).toBe(3);
