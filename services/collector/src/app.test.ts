@@ -250,7 +250,8 @@ describe('operations endpoints', () => {
     const before = await count();
     expect((await postBatch(url, batch([event()]))).status).toBe(200);
     expect((await postBatch(url, { site: 'demo' })).status).toBe(400);
-    expect(await count()).toBe(before + 2);
+    expect((await postBatch(url, { site: 'demo', pad: 'x'.repeat(300 * 1024) })).status).toBe(413); // refused before the handler
+    expect(await count()).toBe(before + 3);
   });
 
   it('serves the SDK with an ETag, a short cache and a year for the versioned URL', async () => {

@@ -58,7 +58,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.url === BATCH_PATH && request.method === 'POST') metrics.batchRequestSeconds.observe(reply.elapsedTime / 1000);
     request.log.debug({ method: request.method, path: request.routeOptions.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
   app.setErrorHandler((error, request, reply) => sendError(error as FastifyError, request, reply, metrics));
@@ -111,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     BATCH_PATH,
     {
       config: config.rateLimitPerIp > 0 ? { rateLimit: { max: config.rateLimitPerIp, timeWindow: 60_000 } } : {},
+      // Every answer of this route, shed and refused ones included (route hooks follow the global ones).
+      onResponse: async (_request, reply) => metrics.batchRequestSeconds.observe(reply.elapsedTime / 1000),
     },
     async (request, reply) => {
       const receivedAt = Date.now();
