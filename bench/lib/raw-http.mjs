@@ -18,9 +18,8 @@ export class RawHttpPool {
     this.maxSockets = maxSockets;
     this.idle = [];
     this.open = 0;
-    /** Requests waiting for a socket, oldest first. */
+    /** Requests waiting for a socket, oldest first (short: it only fills when all are busy). */
     this.queue = [];
-    this.queueHead = 0;
   }
 
   /**
@@ -28,10 +27,12 @@ export class RawHttpPool {
    * answer's status code, or `done(undefined, error)` on a connection error or after `timeoutMs`.
    */
   send(request, timeoutMs, done) {
-    const socket = this.idle.pop();
-    if (socket) this.start(socket, request, timeoutMs, done);
-    else if (this.open < this.maxSockets) this.start(this.connect(), request, timeoutMs, done);
-    else this.queue.push({ request, timeoutMs, done });
+    const socket = this.idle.pop() ?? (this.open < this.maxSockets ? this.connect() : undefined);
+    if (!socket) return void this.queue.push({ request, timeoutMs, done });
+    const state = socket.spur;
+    state.job = done;
+    state.timer = setTimeout(() => socket.destroy(new Error('timeout')), timeoutMs);
+    socket.write(request);
   }
 
   destroy() {
@@ -42,78 +43,56 @@ export class RawHttpPool {
   connect() {
     this.open++;
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
-    socket.spur = { job: undefined, chunks: [], bytes: 0, timer: undefined };
+    socket.spur = { job: undefined, timer: undefined, data: undefined, error: undefined };
     socket.on('data', (chunk) => this.onData(socket, chunk));
-    const gone = (error) => {
-      if (socket.spur.closed) return;
-      socket.spur.closed = true;
-      socket.destroy();
+    socket.on('error', (error) => (socket.spur.error = error));
+    // 'close' comes once, after 'error' if there was one.
+    socket.on('close', () => {
       this.open--;
       const index = this.idle.indexOf(socket);
       if (index !== -1) this.idle.splice(index, 1);
-      this.finish(socket, undefined, error ?? new Error('connection closed'));
+      this.finish(socket, undefined, socket.spur.error ?? new Error('connection closed'));
       this.next();
-    };
-    socket.on('error', gone);
-    socket.on('close', () => gone());
+    });
     return socket;
-  }
-
-  start(socket, request, timeoutMs, done) {
-    const state = socket.spur;
-    state.job = done;
-    state.chunks = [];
-    state.bytes = 0;
-    state.timer = setTimeout(() => socket.destroy(new Error('timeout')), timeoutMs);
-    socket.write(request);
   }
 
   onData(socket, chunk) {
     const state = socket.spur;
     if (!state.job) return;
-    state.chunks.push(chunk);
-    state.bytes += chunk.length;
-    const data = state.chunks.length === 1 ? chunk : Buffer.concat(state.chunks, state.bytes);
-    state.chunks = [data];
+    const data = (state.data = state.data ? Buffer.concat([state.data, chunk]) : chunk);
     const headEnd = data.indexOf(HEADER_END);
     if (headEnd === -1) return;
     const head = data.toString('latin1', 0, headEnd);
-    const status = Number(head.slice(9, 12));
     const length = /\r\ncontent-length: *(\d+)/i.exec(head);
     const bodyStart = headEnd + 4;
-    let complete;
-    if (length) complete = data.length >= bodyStart + Number(length[1]);
-    else complete = /\r\ntransfer-encoding: *chunked/i.test(head) ? data.indexOf('0\r\n\r\n', bodyStart) !== -1 : true;
-    if (!complete) return;
-    const close = /\r\nconnection: *close/i.test(head);
-    this.finish(socket, status);
-    if (close) socket.destroy();
+    if (length) {
+      if (data.length < bodyStart + Number(length[1])) return;
+    } else if (/\r\ntransfer-encoding: *chunked/i.test(head) && data.indexOf('0\r\n\r\n', bodyStart) === -1) return;
+    this.finish(socket, Number(head.slice(9, 12)));
+    if (/\r\nconnection: *close/i.test(head)) socket.destroy();
     else {
       this.idle.push(socket);
       this.next();
     }
   }
 
+  /** Ends the socket's request, if it has one: `done(status)` or `done(undefined, error)`. */
   finish(socket, status, error) {
     const state = socket.spur;
     const job = state.job;
     if (!job) return;
     state.job = undefined;
-    state.chunks = [];
+    state.data = undefined;
     clearTimeout(state.timer);
-    if (status === undefined) job(undefined, error);
-    else job(status);
+    job(status, error);
   }
 
-  /** Hands a free socket (or a new one) to the oldest waiting request. */
+  /** Hands free sockets (or new ones) to the oldest waiting requests. */
   next() {
-    while (this.queueHead < this.queue.length && (this.idle.length > 0 || this.open < this.maxSockets)) {
-      const { request, timeoutMs, done } = this.queue[this.queueHead++];
+    while (this.queue.length > 0 && (this.idle.length > 0 || this.open < this.maxSockets)) {
+      const { request, timeoutMs, done } = this.queue.shift();
       this.send(request, timeoutMs, done);
-    }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
     }
   }
 }
