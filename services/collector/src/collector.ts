@@ -51,6 +51,9 @@ export async function startCollector(config: Config, options: StartOptions = {})
   };
 
   try {
+    // The ingest workers load and compile while the schema and the spool are set up.
+    const preparer = createPreparer({ sites: config.sites, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }, config.ingestWorkers);
+    cleanups.push(() => preparer.close());
     if (config.migrate) {
       const result = await migrate(clickhouse, { database: config.clickhouse.database, retentionDays: config.retentionDays, log: logger });
       logger.info({ database: config.clickhouse.database, schemaVersion: result.current, applied: result.applied }, 'schema up to date');
@@ -94,9 +97,8 @@ export async function startCollector(config: Config, options: StartOptions = {})
     const sdk = SdkAsset.load();
     if (sdk.error) logger.warn(sdk.error);
     let stopping = false;
-
-    const preparer = createPreparer({ sites: config.sites, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }, config.ingestWorkers);
-    cleanups.push(() => preparer.close());
+    // Listening means batches are prepared at full speed from the first one.
+    await preparer.started();
 
     const app = await buildApp({
       config,
@@ -111,8 +113,8 @@ export async function startCollector(config: Config, options: StartOptions = {})
       ready: async () => {
         const ping = await clickhouse.ping();
         return {
-          ready: ping.success && !stopping,
-          checks: { clickhouse: ping.success, shipping: shipper.healthy, stopping, spoolPendingBytes: String(spool.pendingBytes) },
+          ready: ping.success && preparer.warm && !stopping,
+          checks: { clickhouse: ping.success, ingestWorkers: preparer.warm, shipping: shipper.healthy, stopping, spoolPendingBytes: String(spool.pendingBytes) },
         };
       },
       beforeMetrics: () => shipper.updateGauges(),

@@ -57,6 +57,30 @@ describe('worker flags', () => {
 });
 
 describe('ingest worker threads', () => {
+  it('say when they are ready: started() resolves once each has compiled its validators', async () => {
+    const fresh = new WorkerPreparer(settings, 2);
+    try {
+      expect(fresh.warm).toBe(false); // still loading
+      await fresh.started();
+      expect(fresh.warm).toBe(true);
+      expect((await fresh.prepare(request({ site: 'shop', sent_at: now, events: [event(0)] }))).response.accepted).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('that cannot start make started() fail with the reason, and refuse batches instead of holding them', async () => {
+    const broken = new WorkerPreparer({ ...settings, sites: null as unknown as PrepareSettings['sites'] }, 1);
+    try {
+      await expect(broken.started()).rejects.toThrow(/an ingest worker (failed to start|exited)/);
+      expect(broken.warm).toBe(false);
+      // Until its delayed restart, there is no worker to take the batch: refused, not queued forever.
+      await expect(broken.prepare(request({ site: 'shop', sent_at: now, events: [event(0)] }))).rejects.toThrow(/no ingest worker is running/);
+    } finally {
+      await broken.close(); // also cancels the pending restart
+    }
+  });
+
   it('prepare a batch exactly as the main thread would', async () => {
     const batches = [
       request({ site: 'shop', sent_at: now, sdk: 'spur-js/0.1.0', dropped: 2, events: [event(0), event(1, { title: 'Schuhe "rot"' }), { type: 'nope' }] }),
@@ -105,8 +129,10 @@ describe('ingest worker threads', () => {
     ));
     await Promise.all(doomed.map((w) => w.terminate()));
     for (const outcome of await Promise.all(inFlight)) expect(outcome === 'prepared' || /ingest worker exited/.test(outcome)).toBe(true);
+    expect(workers.warm).toBe(false); // the replacements are loading: /readyz says not ready
     const after = await workers.prepare(request({ site: 'shop', sent_at: now, events: [event(9)] }));
     expect(after.response.accepted).toBe(1);
     expect(workers.pending).toBe(0);
+    await expect.poll(() => workers.warm).toBe(true);
   });
 });

@@ -6,6 +6,10 @@ import { createPrepareContext, prepareBatch, type BatchRequest, type PreparedBat
 /** Runs prepareBatch: on the main thread, or spread over ingest worker threads. */
 export interface BatchPreparer {
   prepare(request: BatchRequest): Promise<PreparedBatch>;
+  /** Resolves once batches can be prepared at full speed; rejects if that can never happen. */
+  started(): Promise<void>;
+  /** Every preparer thread is running with its validators compiled (false while one is replaced). */
+  readonly warm: boolean;
   close(): Promise<void>;
 }
 
@@ -27,9 +31,13 @@ export class InlinePreparer implements BatchPreparer {
     this.ctx = createPrepareContext(settings);
   }
 
+  readonly warm = true;
+
   prepare(request: BatchRequest): Promise<PreparedBatch> {
     return prepareBatch(request, this.ctx);
   }
+
+  async started(): Promise<void> {}
 
   async close(): Promise<void> {}
 }
@@ -37,6 +45,7 @@ export class InlinePreparer implements BatchPreparer {
 // Messages between the main thread and an ingest worker.
 export type ToWorker = { id: number; request: BatchRequest };
 export type FromWorker =
+  | { ready: true }
   | { id: number; batch: PreparedBatch }
   | { id: number; httpError: { status: number; code: ErrorCode; message: string; errors?: FieldError[]; headers?: Record<string, string> } }
   | { id: number; failure: string };
@@ -49,7 +58,12 @@ interface Job {
 interface Slot {
   worker: Worker;
   jobs: Map<number, Job>;
+  /** 'ready' once the worker has built its prepare context (validators compiled) and said so. */
+  state: 'starting' | 'ready' | 'dead';
 }
+
+/** A worker that dies before it is ready is restarted after this, not at once: no restart storm. */
+export const FAILED_START_RETRY_MS = 1000;
 
 /**
  * Decoding, validation, enrichment and serialisation are most of a batch's CPU and need no shared
@@ -61,12 +75,33 @@ export class WorkerPreparer implements BatchPreparer {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closing = false;
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly firstStart: Promise<void>;
 
   constructor(
     private readonly settings: PrepareSettings,
     size: number,
   ) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    const starts: Promise<void>[] = [];
+    for (let i = 0; i < size; i++) {
+      const slot = this.spawn();
+      this.slots.push(slot);
+      starts.push(readyOf(slot.worker));
+    }
+    this.firstStart = Promise.all(starts).then(() => undefined);
+    this.firstStart.catch(() => {}); // reported through started()
+  }
+
+  /**
+   * The first workers are running. Rejects with the first one's start failure (built code missing,
+   * a bad setting), so the collector stops at start with the reason instead of serving 500s.
+   */
+  started(): Promise<void> {
+    return this.firstStart;
+  }
+
+  get warm(): boolean {
+    return this.slots.every((slot) => slot.state === 'ready');
   }
 
   /** Batches the workers hold right now. */
@@ -76,28 +111,39 @@ export class WorkerPreparer implements BatchPreparer {
 
   prepare(request: BatchRequest): Promise<PreparedBatch> {
     if (this.closing) return Promise.reject(new Error('the ingest workers are stopped'));
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.jobs.size < slot.jobs.size) slot = s;
+    // A starting worker queues its messages until it runs; a dead one awaits its replacement.
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (s.state !== 'dead' && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+    if (!slot) return Promise.reject(new Error('no ingest worker is running; the failed ones are being restarted'));
     const id = this.nextId++;
     // The body moves to the worker without a copy when it owns its memory; a view into a shared
     // pool (small bodies) is copied first, since moving it would take the pool away.
     const { body } = request;
     const own = body.buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
     return new Promise<PreparedBatch>((resolve, reject) => {
-      slot.jobs.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, request: { ...request, body: own } } satisfies ToWorker, [own.buffer as ArrayBuffer]);
+      slot!.jobs.set(id, { resolve, reject });
+      slot!.worker.postMessage({ id, request: { ...request, body: own } } satisfies ToWorker, [own.buffer as ArrayBuffer]);
     });
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
   private spawn(): Slot {
     const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: WORKER_LIMITS });
-    const slot: Slot = { worker, jobs: new Map() };
+    const slot: Slot = { worker, jobs: new Map(), state: 'starting' };
     worker.on('message', (message: FromWorker) => {
+      if ('ready' in message) {
+        slot.state = 'ready';
+        // The HTTP server keeps the process alive; an idle worker must not. A starting one must:
+        // start-up may be waiting for nothing else.
+        worker.unref();
+        return;
+      }
       const job = slot.jobs.get(message.id);
       if (!job) return;
       slot.jobs.delete(message.id);
@@ -107,21 +153,54 @@ export class WorkerPreparer implements BatchPreparer {
         job.reject(new HttpError(e.status, e.code, e.message, e.errors, e.headers));
       } else job.reject(new Error(`ingest worker: ${message.failure}`));
     });
+    // 'error' is followed by 'exit': the first of them ends the slot.
     const fail = (why: string) => {
+      if (slot.state === 'dead') return;
+      const ran = slot.state === 'ready';
+      slot.state = 'dead';
       for (const job of slot.jobs.values()) job.reject(new Error(`ingest worker ${why}`));
       slot.jobs.clear();
       if (this.closing) return;
-      const index = this.slots.indexOf(slot);
-      if (index !== -1) this.slots[index] = this.spawn();
+      const replace = () => {
+        const index = this.slots.indexOf(slot);
+        if (index !== -1 && !this.closing) this.slots[index] = this.spawn();
+      };
+      // A worker that ran is replaced at once; one that never started would fail again right away.
+      if (ran) return replace();
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        replace();
+      }, FAILED_START_RETRY_MS);
+      timer.unref();
+      this.retries.add(timer);
     };
     worker.on('error', (error) => fail(`failed: ${error.message}`));
-    worker.on('exit', (code) => {
-      if (this.slots.includes(slot)) fail(`exited with code ${code}`);
-    });
-    // The HTTP server keeps the process alive; an idle worker must not.
-    worker.unref();
+    worker.on('exit', (code) => fail(`exited with code ${code}`));
     return slot;
   }
+}
+
+/** Resolves when the worker says it is ready; rejects if it fails or exits before. */
+function readyOf(worker: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromWorker) => {
+      if (!('ready' in message)) return;
+      off();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      off();
+      reject(new Error(`an ingest worker failed to start: ${error.message}`));
+    };
+    const onExit = (code: number) => {
+      off();
+      reject(new Error(`an ingest worker exited with code ${code} before it was ready`));
+    };
+    const off = () => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
 }
 
 /** Heap sizes are per isolate: a worker refuses the parent's and gets WORKER_LIMITS instead. */

@@ -20,3 +20,6 @@ port.on('message', ({ id, request }: ToWorker) => {
     },
   );
 });
+
+// Validators are compiled and the enrichers built: the main thread may count on this worker now.
+port.postMessage({ ready: true } satisfies FromWorker);
