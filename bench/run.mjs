@@ -14,6 +14,7 @@ import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { join } from 'node:path';
 import { REPO, WORK, ensureDir, fmt, log, median, table } from './lib/common.mjs';
+import { buildBodies, stamp } from './lib/payloads.mjs';
 
 const T_START = performance.now();
 const SECTIONS = ['collector', 'sdk', 'query'];
@@ -72,6 +73,29 @@ function fsyncLatency(dir) {
   return { p50: median(times), p99: times[Math.floor(times.length * 0.99) - 1] ?? times[times.length - 1], max: times[times.length - 1] };
 }
 
+/**
+ * How fast this machine runs the collector's kind of work right now: JSON.parse of the bench's
+ * 20-event bodies on one thread, µs per body, median of ten 100 ms slices. Shared machines change
+ * speed by tens of percent within minutes; taken at the start and the end of a run, it says how
+ * far two runs (or two sections of one run) can be compared.
+ */
+function speedProbe() {
+  const { templates } = buildBodies({ site: 'probe', batch: 20, count: 50, seed: 7 });
+  const texts = templates.map((t, i) => stamp(t, i));
+  const slices = [];
+  let i = 0;
+  for (let s = 0; s < 10; s++) {
+    const start = performance.now();
+    let n = 0;
+    while (performance.now() - start < 100) {
+      for (let k = 0; k < 20; k++) JSON.parse(texts[i++ % texts.length]);
+      n += 20;
+    }
+    slices.push(((performance.now() - start) * 1000) / n);
+  }
+  return median(slices);
+}
+
 /** The code under test: HEAD and whether services/ or packages/ differ from it. */
 function codeVersion() {
   try {
@@ -106,6 +130,7 @@ function machineInfo() {
     loadavgAtStart: os.loadavg(),
     code: codeVersion(),
     fsync: fsyncLatency(os.tmpdir()),
+    speedAtStart: speedProbe(),
   };
 }
 
@@ -137,7 +162,7 @@ async function main() {
   ensureDir(WORK);
   const scriptStart = benchScriptStart();
   const machine = machineInfo();
-  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB, ${machine.os}, Node ${machine.node}; fsync p50 ${machine.fsync.p50.toFixed(1)} ms`);
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB, ${machine.os}, Node ${machine.node}; fsync p50 ${machine.fsync.p50.toFixed(1)} ms; speed probe ${machine.speedAtStart.toFixed(1)} µs`);
   const results = { machine, opts, sections: {}, timings: {} };
   const md = {};
   const errors = [];
@@ -177,6 +202,7 @@ async function main() {
     md.sdk = sdkMarkdown(r);
   });
 
+  machine.speedAtEnd = speedProbe();
   const benchSeconds = (performance.now() - T_START) / 1000;
   const wholeSeconds = scriptStart ? (Date.now() - scriptStart) / 1000 : undefined;
   results.timings.bench = benchSeconds;
@@ -217,6 +243,10 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
         ['Node.js', machine.node],
         ['ClickHouse', results.clickhouseVersion ? `${results.clickhouseVersion} (embedded: packages/clickhouse-embedded, chdb's libchdb in clickhouse-local mode with its HTTP interface)` : '—'],
         ['fdatasync of 8 KiB in the temp dir (spool disk)', `p50 ${fmt.ms(machine.fsync.p50, 2)}, p99 ${fmt.ms(machine.fsync.p99, 2)}`],
+        [
+          'CPU speed probe (JSON.parse of a 6.8 KiB bench body, one thread; lower is faster)',
+          `${fmt.num(machine.speedAtStart, 1)} µs at the start, ${fmt.num(machine.speedAtEnd, 1)} µs at the end (${fmt.num((100 * (machine.speedAtEnd - machine.speedAtStart)) / machine.speedAtStart, 0)} %): how far the machine's speed moved during the run; a rerun whose probe differs more than that ran on a faster or slower machine`,
+        ],
         ['load average when the bench started', machine.loadavgAtStart.map((x) => x.toFixed(2)).join(', ')],
         ['date', machine.date],
         ['code measured', machine.code],
