@@ -130,7 +130,8 @@ function machineInfo() {
     loadavgAtStart: os.loadavg(),
     code: codeVersion(),
     fsync: fsyncLatency(os.tmpdir()),
-    speedAtStart: speedProbe(),
+    /** Speed probe readings: at the start, after each section, at the end. */
+    probes: [{ at: 'start', us: speedProbe() }],
   };
 }
 
@@ -162,7 +163,7 @@ async function main() {
   ensureDir(WORK);
   const scriptStart = benchScriptStart();
   const machine = machineInfo();
-  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB, ${machine.os}, Node ${machine.node}; fsync p50 ${machine.fsync.p50.toFixed(1)} ms; speed probe ${machine.speedAtStart.toFixed(1)} µs`);
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB, ${machine.os}, Node ${machine.node}; fsync p50 ${machine.fsync.p50.toFixed(1)} ms; speed probe ${machine.probes[0].us.toFixed(1)} µs`);
   const results = { machine, opts, sections: {}, timings: {} };
   const md = {};
   const errors = [];
@@ -178,6 +179,7 @@ async function main() {
       md[name] = `## ${{ collector: '1. Collector throughput and latency', sdk: '2. SDK against peers', query: '3. Query speed for data teams' }[name]}\n\n> ❌ **This section failed:**\n>\n> \`\`\`\n> ${String(error.stack ?? error).split('\n').slice(0, 12).join('\n> ')}\n> \`\`\`\n`;
     }
     results.timings[name] = (performance.now() - t) / 1000;
+    machine.probes.push({ at: `after ${name}`, us: speedProbe() });
   };
 
   await run('collector', async () => {
@@ -202,7 +204,6 @@ async function main() {
     md.sdk = sdkMarkdown(r);
   });
 
-  machine.speedAtEnd = speedProbe();
   const benchSeconds = (performance.now() - T_START) / 1000;
   const wholeSeconds = scriptStart ? (Date.now() - scriptStart) / 1000 : undefined;
   results.timings.bench = benchSeconds;
@@ -245,7 +246,7 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
         ['fdatasync of 8 KiB in the temp dir (spool disk)', `p50 ${fmt.ms(machine.fsync.p50, 2)}, p99 ${fmt.ms(machine.fsync.p99, 2)}`],
         [
           'CPU speed probe (JSON.parse of a 6.8 KiB bench body, one thread; lower is faster)',
-          `${fmt.num(machine.speedAtStart, 1)} µs at the start, ${fmt.num(machine.speedAtEnd, 1)} µs at the end (${fmt.num((100 * (machine.speedAtEnd - machine.speedAtStart)) / machine.speedAtStart, 0)} %): how far the machine's speed moved during the run; a rerun whose probe differs more than that ran on a faster or slower machine`,
+          `${machine.probes.map((p) => `${fmt.num(p.us, 1)} µs ${p.at === 'start' ? 'at the start' : p.at}`).join(', ')}: how far the machine's speed moved during the run; a rerun whose probe differs more than that ran on a faster or slower machine`,
         ],
         ['load average when the bench started', machine.loadavgAtStart.map((x) => x.toFixed(2)).join(', ')],
         ['date', machine.date],
