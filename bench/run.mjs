@@ -76,8 +76,8 @@ function fsyncLatency(dir) {
 /**
  * How fast this machine runs the collector's kind of work right now: JSON.parse of the bench's
  * 20-event bodies on one thread, µs per body, median of ten 100 ms slices. Shared machines change
- * speed by tens of percent within minutes; taken at the start and the end of a run, it says how
- * far two runs (or two sections of one run) can be compared.
+ * speed by tens of percent within minutes; taken at the start of a run and after each section,
+ * it says how far two runs (or two sections of one run) can be compared.
  */
 function speedProbe() {
   const { templates } = buildBodies({ site: 'probe', batch: 20, count: 50, seed: 7 });
@@ -130,7 +130,7 @@ function machineInfo() {
     loadavgAtStart: os.loadavg(),
     code: codeVersion(),
     fsync: fsyncLatency(os.tmpdir()),
-    /** Speed probe readings: at the start, after each section, at the end. */
+    /** Speed probe readings: at the start and after each section. */
     probes: [{ at: 'start', us: speedProbe() }],
   };
 }
@@ -245,7 +245,7 @@ function render({ machine, results, md, opts, partial, benchSeconds, wholeSecond
         ['ClickHouse', results.clickhouseVersion ? `${results.clickhouseVersion} (embedded: packages/clickhouse-embedded, chdb's libchdb in clickhouse-local mode with its HTTP interface)` : '—'],
         ['fdatasync of 8 KiB in the temp dir (spool disk)', `p50 ${fmt.ms(machine.fsync.p50, 2)}, p99 ${fmt.ms(machine.fsync.p99, 2)}`],
         [
-          'CPU speed probe (JSON.parse of a 6.8 KiB bench body, one thread; lower is faster)',
+          'CPU speed probe (JSON.parse of a 20-event bench body, one thread; lower is faster)',
           `${machine.probes.map((p) => `${fmt.num(p.us, 1)} µs ${p.at === 'start' ? 'at the start' : p.at}`).join(', ')}: how far the machine's speed moved during the run; a rerun whose probe differs more than that ran on a faster or slower machine`,
         ],
         ['load average when the bench started', machine.loadavgAtStart.map((x) => x.toFixed(2)).join(', ')],
