@@ -237,7 +237,7 @@ describe('operations endpoints', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', clickhouse: true, ingestWorkers: true });
+    expect(await ready.json()).toMatchObject({ status: 'ready', clickhouse: true, ingestWorkers: '1 of 1 ready' });
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const name of ['spur_events_accepted_total', 'spur_events_rejected_total', 'spur_batch_events', 'spur_insert_duration_seconds', 'spur_spool_pending_bytes', 'spur_buffer_fill_ratio', 'spur_rate_limited_total', 'spur_sdk_delivery_ratio']) {
       expect(text).toContain(name);

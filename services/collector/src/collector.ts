@@ -52,7 +52,7 @@ export async function startCollector(config: Config, options: StartOptions = {})
 
   try {
     // The ingest workers load and compile while the schema and the spool are set up.
-    const preparer = createPreparer({ sites: config.sites, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }, config.ingestWorkers);
+    const preparer = createPreparer({ sites: config.sites, stripParams: config.stripParams, maxEventAgeMs: config.maxEventAgeMs }, config.ingestWorkers, logger);
     cleanups.push(() => preparer.close());
     if (config.migrate) {
       const result = await migrate(clickhouse, { database: config.clickhouse.database, retentionDays: config.retentionDays, log: logger });
@@ -98,7 +98,8 @@ export async function startCollector(config: Config, options: StartOptions = {})
     if (sdk.error) logger.warn(sdk.error);
     let stopping = false;
     // Listening means batches are prepared at full speed from the first one.
-    await preparer.started();
+    const { heapLimitMb } = await preparer.started();
+    if (heapLimitMb.length > 0) logger.info({ workers: heapLimitMb.length, heapLimitMb }, 'ingest workers ready');
 
     const app = await buildApp({
       config,
@@ -112,9 +113,12 @@ export async function startCollector(config: Config, options: StartOptions = {})
       sdk,
       ready: async () => {
         const ping = await clickhouse.ping();
+        // Batches go to ready workers first, so one is enough to serve while another is replaced.
+        const threads = preparer.threads;
+        const preparing = threads.total === 0 || threads.ready > 0;
         return {
-          ready: ping.success && preparer.warm && !stopping,
-          checks: { clickhouse: ping.success, ingestWorkers: preparer.warm, shipping: shipper.healthy, stopping, spoolPendingBytes: String(spool.pendingBytes) },
+          ready: ping.success && preparing && !stopping,
+          checks: { clickhouse: ping.success, ingestWorkers: threads.total === 0 ? 'off' : `${threads.ready} of ${threads.total} ready`, shipping: shipper.healthy, stopping, spoolPendingBytes: String(spool.pendingBytes) },
         };
       },
       beforeMetrics: () => shipper.updateGauges(),

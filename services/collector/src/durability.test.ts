@@ -8,9 +8,11 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { startClickHouse, type EmbeddedClickHouse } from '@spur/clickhouse-embedded';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batch, event, postBatch, testEnv } from '../test/stack.js';
+import { NODE_FLAGS } from './runtime.js';
 
 // "Acknowledged means durable", proved with real processes: the collector runs from its build
-// (dist/main.js) in a child process so it can be killed with SIGKILL mid-load.
+// (dist/main.js) with its deployed Node flags in a child process so it can be killed with SIGKILL
+// mid-load.
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -25,10 +27,10 @@ async function clickhouseOn(port?: number, dataDir?: string): Promise<{ ch: Embe
   return { ch, client };
 }
 
-/** Starts dist/main.js and resolves with its URL once it logs that it listens. */
-function startCollectorProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/** Starts dist/main.js and resolves with its URL and its log so far once it logs that it listens. */
+function startCollectorProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; log: string }> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run pnpm build first (pnpm test does)`);
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env, SPUR_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], { env: { ...process.env, ...env, SPUR_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -40,7 +42,7 @@ function startCollectorProcess(env: Record<string, string>): Promise<{ child: Ch
       const match = /"url":"(http:\/\/[^"]+)".*"msg":"collector listening"/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: match[1]! });
+        resolve({ child, url: match[1]!, log: out });
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -145,7 +147,11 @@ describe('durability', () => {
     const { ch, client } = await clickhouseOn();
     const spool = await mkdtemp(join(tmpdir(), 'spur-spool-'));
     cleanups.push(() => rm(spool, { recursive: true, force: true }));
-    const { child, url } = await startCollectorProcess(testEnv(ch.url, spool, { SPUR_FLUSH_INTERVAL_MS: '5000' }));
+    const { child, url, log } = await startCollectorProcess(testEnv(ch.url, spool, { SPUR_FLUSH_INTERVAL_MS: '5000' }));
+    // Run as deployed: the main heap capped (no warning), each worker with its own limits.
+    expect(log).not.toContain('the V8 heap limit is');
+    const workersReady = JSON.parse(log.split('\n').find((line) => line.includes('"ingest workers ready"'))!) as { heapLimitMb: number[] };
+    for (const mb of workersReady.heapLimitMb) expect(mb).toBeLessThan(300); // 256 + 8 MB, not the main process's 384
     const events = Array.from({ length: 50 }, () => event());
     expect((await postBatch(url, batch(events))).status).toBe(200);
     const started = Date.now();

@@ -2,7 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '@spur/protocol';
 import { HttpError } from '../errors.js';
-import { InlinePreparer, WorkerPreparer, builtCodeExecArgv } from './batch-preparer.js';
+import { setFlagsFromString } from 'node:v8';
+import { InlinePreparer, WorkerPreparer, builtCodeExecArgv, clearHeapFlagsForWorkers } from './batch-preparer.js';
 import type { BatchRequest, PrepareSettings } from './prepare-batch.js';
 
 // The worker runs the built collector (dist/ingest/ingest-worker.js): `pnpm test` builds first.
@@ -12,7 +13,8 @@ const settings: PrepareSettings = {
   maxEventAgeMs: 7 * 86_400_000,
 };
 const inline = new InlinePreparer(settings);
-const workers = new WorkerPreparer(settings, 2);
+const warnings: object[] = [];
+const workers = new WorkerPreparer(settings, 2, { warn: (fields) => warnings.push(fields) });
 afterAll(() => workers.close());
 
 const now = Date.now();
@@ -52,7 +54,26 @@ async function failureOf(promise: Promise<unknown>): Promise<HttpError> {
 
 describe('worker flags', () => {
   it('leave out the parent\'s heap sizes and the source condition, keep the rest', () => {
-    expect(builtCodeExecArgv(['--max-old-space-size=384', '--conditions', 'source', '--cpu-prof', '--max-semi-space-size=16', '--conditions=source', '--cpu-prof-dir=/tmp/p'])).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+    expect(builtCodeExecArgv(['--max-old-space-size=384', '--initial-old-space-size=64', '--conditions', 'source', '--cpu-prof', '--max-semi-space-size=16', '--conditions=source', '--cpu-prof-dir=/tmp/p'])).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+  });
+
+  it("do not size a worker's heap: the main process's heap flags are cleared before workers start", async () => {
+    setFlagsFromString('--max-old-space-size=384'); // as NODE_FLAGS sets it on the command line
+    try {
+      expect(clearHeapFlagsForWorkers(['--max-old-space-size=384', '--initial-old-space-size=64', '--cpu-prof'])).toEqual(['--max-old-space-size', '--initial-old-space-size']);
+      const fresh = new WorkerPreparer(settings, 1);
+      try {
+        const { heapLimitMb } = await fresh.started();
+        // WORKER_LIMITS: 256 MB old + 8 MB young generation (V8 adds a little); with the flag, 396.
+        expect(heapLimitMb).toHaveLength(1);
+        expect(heapLimitMb[0]).toBeGreaterThan(256);
+        expect(heapLimitMb[0]).toBeLessThan(300);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      setFlagsFromString('--max-old-space-size=0');
+    }
   });
 });
 
@@ -60,9 +81,9 @@ describe('ingest worker threads', () => {
   it('say when they are ready: started() resolves once each has compiled its validators', async () => {
     const fresh = new WorkerPreparer(settings, 2);
     try {
-      expect(fresh.warm).toBe(false); // still loading
+      expect(fresh.threads).toEqual({ ready: 0, total: 2 }); // still loading
       await fresh.started();
-      expect(fresh.warm).toBe(true);
+      expect(fresh.threads).toEqual({ ready: 2, total: 2 });
       expect((await fresh.prepare(request({ site: 'shop', sent_at: now, events: [event(0)] }))).response.accepted).toBe(1);
     } finally {
       await fresh.close();
@@ -73,8 +94,8 @@ describe('ingest worker threads', () => {
     const broken = new WorkerPreparer({ ...settings, sites: null as unknown as PrepareSettings['sites'] }, 1);
     try {
       await expect(broken.started()).rejects.toThrow(/an ingest worker (failed to start|exited)/);
-      expect(broken.warm).toBe(false);
-      // Until its delayed restart, there is no worker to take the batch: refused, not queued forever.
+      expect(broken.threads).toEqual({ ready: 0, total: 1 });
+      // A start that failed is not retried (the collector stops); a batch is refused, not held.
       await expect(broken.prepare(request({ site: 'shop', sent_at: now, events: [event(0)] }))).rejects.toThrow(/no ingest worker is running/);
     } finally {
       await broken.close(); // also cancels the pending restart
@@ -129,10 +150,11 @@ describe('ingest worker threads', () => {
     ));
     await Promise.all(doomed.map((w) => w.terminate()));
     for (const outcome of await Promise.all(inFlight)) expect(outcome === 'prepared' || /ingest worker exited/.test(outcome)).toBe(true);
-    expect(workers.warm).toBe(false); // the replacements are loading: /readyz says not ready
+    expect(workers.threads.ready).toBe(0); // the replacements are loading: /readyz says not ready
+    expect(warnings).toEqual([expect.objectContaining({ reason: 'exited with code 1', restartInMs: 0 }), expect.objectContaining({ reason: 'exited with code 1', restartInMs: 0 })]);
     const after = await workers.prepare(request({ site: 'shop', sent_at: now, events: [event(9)] }));
     expect(after.response.accepted).toBe(1);
     expect(workers.pending).toBe(0);
-    await expect.poll(() => workers.warm).toBe(true);
+    await expect.poll(() => workers.threads.ready).toBe(2);
   });
 });

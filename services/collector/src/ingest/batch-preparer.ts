@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker, type ResourceLimits, type WorkerOptions } from 'node:worker_threads';
 import type { ErrorCode, FieldError } from '@spur/protocol';
 import { HttpError } from '../errors.js';
@@ -7,10 +8,20 @@ import { createPrepareContext, prepareBatch, type BatchRequest, type PreparedBat
 export interface BatchPreparer {
   prepare(request: BatchRequest): Promise<PreparedBatch>;
   /** Resolves once batches can be prepared at full speed; rejects if that can never happen. */
-  started(): Promise<void>;
-  /** Every preparer thread is running with its validators compiled (false while one is replaced). */
-  readonly warm: boolean;
+  started(): Promise<PreparerStarted>;
+  /** Threads preparing batches now, of how many (0 of 0: the main thread does it). */
+  readonly threads: { ready: number; total: number };
   close(): Promise<void>;
+}
+
+/** What the workers reported when they had started: each one's V8 heap limit. */
+export interface PreparerStarted {
+  heapLimitMb: number[];
+}
+
+/** What a WorkerPreparer tells its owner (the collector logs it): a worker died, or was replaced. */
+export interface PreparerLog {
+  warn(fields: object, message: string): void;
 }
 
 /**
@@ -20,24 +31,28 @@ export interface BatchPreparer {
  */
 export const WORKER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
-export function createPreparer(settings: PrepareSettings, workers: number): BatchPreparer {
-  return workers > 0 ? new WorkerPreparer(settings, workers) : new InlinePreparer(settings);
+/** How long the first workers may take to load before the collector gives up starting. */
+export const WORKER_START_TIMEOUT_MS = 60_000;
+
+export function createPreparer(settings: PrepareSettings, workers: number, log?: PreparerLog): BatchPreparer {
+  return workers > 0 ? new WorkerPreparer(settings, workers, log) : new InlinePreparer(settings);
 }
 
 export class InlinePreparer implements BatchPreparer {
   private readonly ctx;
+  readonly threads = { ready: 0, total: 0 };
 
   constructor(settings: PrepareSettings) {
     this.ctx = createPrepareContext(settings);
   }
 
-  readonly warm = true;
-
   prepare(request: BatchRequest): Promise<PreparedBatch> {
     return prepareBatch(request, this.ctx);
   }
 
-  async started(): Promise<void> {}
+  async started(): Promise<PreparerStarted> {
+    return { heapLimitMb: [] };
+  }
 
   async close(): Promise<void> {}
 }
@@ -45,7 +60,7 @@ export class InlinePreparer implements BatchPreparer {
 // Messages between the main thread and an ingest worker.
 export type ToWorker = { id: number; request: BatchRequest };
 export type FromWorker =
-  | { ready: true }
+  | { ready: true; heapLimitMb: number }
   | { id: number; batch: PreparedBatch }
   | { id: number; httpError: { status: number; code: ErrorCode; message: string; errors?: FieldError[]; headers?: Record<string, string> } }
   | { id: number; failure: string };
@@ -68,40 +83,62 @@ export const FAILED_START_RETRY_MS = 1000;
 /**
  * Decoding, validation, enrichment and serialisation are most of a batch's CPU and need no shared
  * state, so they run on worker threads while the main thread serves HTTP, the spool and the
- * shipper. Each batch goes to the worker with the fewest batches in hand. A worker that dies is
- * replaced; its batches fail (the client gets a 500 and retries), nothing is acknowledged.
+ * shipper. Each batch goes to the ready worker with the fewest batches in hand. A worker that dies
+ * is replaced; its batches fail (the client gets a 500 and retries), nothing is acknowledged.
  */
 export class WorkerPreparer implements BatchPreparer {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closing = false;
+  /** The first workers are all ready: from then on a failed worker is replaced. */
+  private running = false;
   private readonly retries = new Set<NodeJS.Timeout>();
-  private readonly firstStart: Promise<void>;
+  private readonly firstStart: Promise<PreparerStarted>;
 
   constructor(
     private readonly settings: PrepareSettings,
     size: number,
+    private readonly log?: PreparerLog,
   ) {
-    const starts: Promise<void>[] = [];
+    clearHeapFlagsForWorkers();
+    const starts: Promise<number>[] = [];
     for (let i = 0; i < size; i++) {
       const slot = this.spawn();
       this.slots.push(slot);
       starts.push(readyOf(slot.worker));
     }
-    this.firstStart = Promise.all(starts).then(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the ingest workers did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+      timer.unref();
+    });
+    this.firstStart = Promise.race([Promise.all(starts), timeout]).then(
+      (heapLimitMb) => {
+        clearTimeout(timer);
+        this.running = true;
+        return { heapLimitMb };
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        throw error;
+      },
+    );
     this.firstStart.catch(() => {}); // reported through started()
   }
 
   /**
    * The first workers are running. Rejects with the first one's start failure (built code missing,
-   * a bad setting), so the collector stops at start with the reason instead of serving 500s.
+   * a bad setting) or after WORKER_START_TIMEOUT_MS, so the collector stops at start with the
+   * reason instead of serving 500s.
    */
-  started(): Promise<void> {
+  started(): Promise<PreparerStarted> {
     return this.firstStart;
   }
 
-  get warm(): boolean {
-    return this.slots.every((slot) => slot.state === 'ready');
+  get threads(): { ready: number; total: number } {
+    let ready = 0;
+    for (const slot of this.slots) if (slot.state === 'ready') ready++;
+    return { ready, total: this.slots.length };
   }
 
   /** Batches the workers hold right now. */
@@ -111,9 +148,7 @@ export class WorkerPreparer implements BatchPreparer {
 
   prepare(request: BatchRequest): Promise<PreparedBatch> {
     if (this.closing) return Promise.reject(new Error('the ingest workers are stopped'));
-    // A starting worker queues its messages until it runs; a dead one awaits its replacement.
-    let slot: Slot | undefined;
-    for (const s of this.slots) if (s.state !== 'dead' && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+    const slot = this.pick();
     if (!slot) return Promise.reject(new Error('no ingest worker is running; the failed ones are being restarted'));
     const id = this.nextId++;
     // The body moves to the worker without a copy when it owns its memory; a view into a shared
@@ -121,8 +156,8 @@ export class WorkerPreparer implements BatchPreparer {
     const { body } = request;
     const own = body.buffer instanceof ArrayBuffer && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
     return new Promise<PreparedBatch>((resolve, reject) => {
-      slot!.jobs.set(id, { resolve, reject });
-      slot!.worker.postMessage({ id, request: { ...request, body: own } } satisfies ToWorker, [own.buffer as ArrayBuffer]);
+      slot.jobs.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, request: { ...request, body: own } } satisfies ToWorker, [own.buffer as ArrayBuffer]);
     });
   }
 
@@ -133,11 +168,26 @@ export class WorkerPreparer implements BatchPreparer {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
+  /**
+   * The ready worker with the fewest batches; a starting one (it queues messages until it runs,
+   * about a second) only when none is ready. Dead ones are waiting for their replacement.
+   */
+  private pick(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) {
+      if (s.state === 'dead') continue;
+      if (!best || rank(s) < rank(best) || (rank(s) === rank(best) && s.jobs.size < best.jobs.size)) best = s;
+    }
+    return best;
+  }
+
   private spawn(): Slot {
     const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker, jobs: new Map(), state: 'starting' };
     worker.on('message', (message: FromWorker) => {
       if ('ready' in message) {
+        // A crash can be reported before an earlier 'ready' is handled: dead stays dead.
+        if (slot.state !== 'starting') return;
         slot.state = 'ready';
         // The HTTP server keeps the process alive; an idle worker must not. A starting one must:
         // start-up may be waiting for nothing else.
@@ -159,8 +209,11 @@ export class WorkerPreparer implements BatchPreparer {
       const ran = slot.state === 'ready';
       slot.state = 'dead';
       for (const job of slot.jobs.values()) job.reject(new Error(`ingest worker ${why}`));
+      const lost = slot.jobs.size;
       slot.jobs.clear();
-      if (this.closing) return;
+      // Before the first start is complete, a failure fails the start (started() rejects).
+      if (this.closing || !this.running) return;
+      this.log?.warn({ reason: why, batchesFailed: lost, restartInMs: ran ? 0 : FAILED_START_RETRY_MS }, 'ingest worker stopped; starting a replacement');
       const replace = () => {
         const index = this.slots.indexOf(slot);
         if (index !== -1 && !this.closing) this.slots[index] = this.spawn();
@@ -180,13 +233,18 @@ export class WorkerPreparer implements BatchPreparer {
   }
 }
 
-/** Resolves when the worker says it is ready; rejects if it fails or exits before. */
-function readyOf(worker: Worker): Promise<void> {
+/** Ready workers first, then starting ones. */
+function rank(slot: Slot): number {
+  return slot.state === 'ready' ? 0 : 1;
+}
+
+/** Resolves with the worker's heap limit when it says it is ready; rejects if it fails or exits before. */
+function readyOf(worker: Worker): Promise<number> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromWorker) => {
       if (!('ready' in message)) return;
       off();
-      resolve();
+      resolve(message.heapLimitMb);
     };
     const onError = (error: Error) => {
       off();
@@ -203,8 +261,26 @@ function readyOf(worker: Worker): Promise<void> {
   });
 }
 
-/** Heap sizes are per isolate: a worker refuses the parent's and gets WORKER_LIMITS instead. */
+/** V8's heap-size flags: a worker's execArgv may not carry them, and they must not size its heap. */
 const HEAP_SIZE_FLAG = /^--(?:max|initial)[-_](?:old|semi|young|heap)[-_a-z]*(?:=|$)/;
+
+/**
+ * V8's heap-size flags are process-wide: the main process's (NODE_FLAGS: --max-old-space-size,
+ * --initial-old-space-size) would also size every worker's heap and override WORKER_LIMITS
+ * (measured: a worker's limit 396 MB instead of 268 MB with --max-old-space-size=384). V8 reads
+ * them when it creates an isolate, so setting them to 0 (V8's "not set") once the main isolate
+ * runs keeps its heap as configured and gives each worker WORKER_LIMITS. Returns the flags cleared.
+ */
+export function clearHeapFlagsForWorkers(args: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string[] {
+  const cleared: string[] = [];
+  for (const arg of args) {
+    if (!HEAP_SIZE_FLAG.test(arg)) continue;
+    const name = arg.split('=')[0]!;
+    setFlagsFromString(`${name}=0`);
+    cleared.push(name);
+  }
+  return cleared;
+}
 
 /**
  * The worker is built code, so its imports must resolve to built packages even when the parent

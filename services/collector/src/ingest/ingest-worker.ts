@@ -1,5 +1,6 @@
 // Entry point of an ingest worker thread (see batch-preparer.ts): prepares batches sent by the
 // main thread and posts back the result or the HttpError that answers the request.
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { HttpError } from '../errors.js';
 import type { FromWorker, ToWorker } from './batch-preparer.js';
@@ -22,4 +23,4 @@ port.on('message', ({ id, request }: ToWorker) => {
 });
 
 // Validators are compiled and the enrichers built: the main thread may count on this worker now.
-port.postMessage({ ready: true } satisfies FromWorker);
+port.postMessage({ ready: true, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024) } satisfies FromWorker);
