@@ -990,6 +990,8 @@ function collectorReading(r) {
             : `neither the server (${fmt.pct(server.cpuPct)}) nor the load generator (${fmt.pct(loadgen.cpuPct)}) is saturated: ${plan.connections} connections with one request each in flight bound it (latency p50 ${bare.latency.p50} ms)`;
     lines.push(`**Parse-only ceiling, ${b} events/batch (${fmt.int(bare.eventsPerSec)} events/s):** ${why}.`);
   }
+  const ratioReading = parseOnlyRatioReading(r);
+  if (ratioReading) lines.push(ratioReading);
   const bulk = r.ceilings.bulk;
   if (bulk) {
     const best = Math.max(...plan.batches.map((b) => r.e2e[b]?.e2eEventsPerSec ?? 0));
@@ -1035,4 +1037,41 @@ function collectorReading(r) {
   }
   if (r.spool) lines.push(`**Spool path:** with ClickHouse stopped the collector only appends to the spool (and ClickHouse takes no CPU), so acks run at ${fmt.int(r.spool.eventsPerSec)} events/s. Replay is bound by the shipper's backoff (first insert ${fmt.s(r.spool.replay.firstInsertAfterReadySeconds)} after ClickHouse is back) and then by ClickHouse insert speed (${fmt.int(r.spool.replay.replayEventsPerSec)} events/s in inserts of up to \`SPUR_INSERT_MAX_MB\` = 16 MB).`);
   return lines;
+}
+
+/**
+ * What the ratio to the parse-only ceiling is made of: CPU per event of the bare server, of the
+ * collector and of ClickHouse inserting the same events on the same cores, and the ingest
+ * worker's share (from the profile), per batch size.
+ */
+function parseOnlyRatioReading(r) {
+  const perEvent = (cpuPct, eventsPerSec) => ((cpuPct / 100) * 1e6) / eventsPerSec; // µs of CPU per event
+  const rows = [];
+  for (const b of r.plan.batches) {
+    const e = r.e2e[b];
+    const bare = r.ceilings.bare[b];
+    if (!e || !bare) continue;
+    const prof = r.profile?.runs?.[b];
+    rows.push({
+      b,
+      ratio: e.eventsPerSec / bare.eventsPerSec,
+      bare: perEvent(bare.procs.procs.server.cpuPct, bare.eventsPerSec),
+      collector: perEvent(e.procs.procs.collector.cpuPct, e.eventsPerSec),
+      clickhouse: perEvent(e.procs.procs.clickhouse?.cpuPct ?? 0, e.eventsPerSec),
+      worker: prof?.workerSummary ? (1000 * prof.workerSummary.busyMs) / (prof.ok * b) : undefined,
+    });
+  }
+  if (!rows.length) return undefined;
+  const each = (key, d = 1) => rows.map((x) => `${fmt.num(x[key], d)} µs`).join(' and ');
+  const sizes = rows.map((x) => x.b).join(' and ');
+  const worst = rows.reduce((a, x) => (x.ratio < a.ratio ? x : a));
+  const workers = rows.every((x) => x.worker !== undefined);
+  return (
+    `**Against the parse-only ceiling (target ≥ 0.4), CPU per acknowledged event at ${sizes} per batch:** the bare server ${each('bare')}; ` +
+    `the collector ${each('collector')} (${rows.map((x) => `${fmt.ratio(x.collector / x.bare, 1)}×`).join(' and ')}); ` +
+    `ClickHouse, inserting the same events on the same cores, ${each('clickhouse')}. ` +
+    (workers ? `An ingest worker thread, which decodes, validates, enriches and serialises, was busy ${each('worker')} per event in the profiled run (wall time on shared cores, so more than its CPU). ` : '') +
+    `That work is per event, so a bigger batch saves the bare server (its per-request HTTP work spread over more events) far more than the collector; ` +
+    `the ratio is lowest at ${worst.b} per batch (${fmt.ratio(worst.ratio, 2)}), where 0.4 needs ${fmt.ratio(0.4 / worst.ratio, 1)}× today's acknowledged rate on the same two cores.`
+  );
 }
