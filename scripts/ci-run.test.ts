@@ -13,5 +13,6 @@ describe('.ci/run', () => {
     const ciLines = read('.ci/run').split('\n');
     expect(ciLines).toContain(command);
     expect(ciLines.at(-2)).toBe(command); // the last thing it does
+    expect(ciLines.at(-3)).toContain(`echo '+ ${command}`); // and CI's log shows it whole first
   });
 });
