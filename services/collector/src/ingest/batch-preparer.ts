@@ -75,6 +75,8 @@ interface Slot {
   jobs: Map<number, Job>;
   /** 'ready' once the worker has built its prepare context (validators compiled) and said so. */
   state: 'starting' | 'ready' | 'dead';
+  /** Settles when the state leaves 'starting': the worker's heap limit, or why it never ran. */
+  started: Promise<number>;
 }
 
 /** A worker that dies before it is ready is restarted after this, not at once: no restart storm. */
@@ -101,28 +103,18 @@ export class WorkerPreparer implements BatchPreparer {
     private readonly log?: PreparerLog,
   ) {
     clearHeapFlagsForWorkers();
-    const starts: Promise<number>[] = [];
-    for (let i = 0; i < size; i++) {
-      const slot = this.spawn();
-      this.slots.push(slot);
-      starts.push(readyOf(slot.worker));
-    }
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the ingest workers did not start within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
       timer.unref();
     });
-    this.firstStart = Promise.race([Promise.all(starts), timeout]).then(
-      (heapLimitMb) => {
-        clearTimeout(timer);
+    this.firstStart = Promise.race([Promise.all(this.slots.map((slot) => slot.started)), timeout])
+      .finally(() => clearTimeout(timer))
+      .then((heapLimitMb) => {
         this.running = true;
         return { heapLimitMb };
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        throw error;
-      },
-    );
+      });
     this.firstStart.catch(() => {}); // reported through started()
   }
 
@@ -183,12 +175,16 @@ export class WorkerPreparer implements BatchPreparer {
 
   private spawn(): Slot {
     const worker = startWorker({ workerData: this.settings, name: 'spur-ingest', resourceLimits: WORKER_LIMITS });
-    const slot: Slot = { worker, jobs: new Map(), state: 'starting' };
+    let settle!: { resolve(heapLimitMb: number): void; reject(error: Error): void };
+    const started = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+    started.catch(() => {}); // the first workers' failures reach started(); a replacement's, fail()
+    const slot: Slot = { worker, jobs: new Map(), state: 'starting', started };
     worker.on('message', (message: FromWorker) => {
       if ('ready' in message) {
         // A crash can be reported before an earlier 'ready' is handled: dead stays dead.
         if (slot.state !== 'starting') return;
         slot.state = 'ready';
+        settle.resolve(message.heapLimitMb);
         // The HTTP server keeps the process alive; an idle worker must not. A starting one must:
         // start-up may be waiting for nothing else.
         worker.unref();
@@ -208,6 +204,7 @@ export class WorkerPreparer implements BatchPreparer {
       if (slot.state === 'dead') return;
       const ran = slot.state === 'ready';
       slot.state = 'dead';
+      if (!ran) settle.reject(new Error(`an ingest worker ${why}`));
       for (const job of slot.jobs.values()) job.reject(new Error(`ingest worker ${why}`));
       const lost = slot.jobs.size;
       slot.jobs.clear();
@@ -227,8 +224,8 @@ export class WorkerPreparer implements BatchPreparer {
       timer.unref();
       this.retries.add(timer);
     };
-    worker.on('error', (error) => fail(`failed: ${error.message}`));
-    worker.on('exit', (code) => fail(`exited with code ${code}`));
+    worker.on('error', (error) => fail(`${slot.state === 'starting' ? 'failed to start' : 'failed'}: ${error.message}`));
+    worker.on('exit', (code) => fail(`exited with code ${code}${slot.state === 'starting' ? ' before it was ready' : ''}`));
     return slot;
   }
 }
@@ -236,29 +233,6 @@ export class WorkerPreparer implements BatchPreparer {
 /** Ready workers first, then starting ones. */
 function rank(slot: Slot): number {
   return slot.state === 'ready' ? 0 : 1;
-}
-
-/** Resolves with the worker's heap limit when it says it is ready; rejects if it fails or exits before. */
-function readyOf(worker: Worker): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: FromWorker) => {
-      if (!('ready' in message)) return;
-      off();
-      resolve(message.heapLimitMb);
-    };
-    const onError = (error: Error) => {
-      off();
-      reject(new Error(`an ingest worker failed to start: ${error.message}`));
-    };
-    const onExit = (code: number) => {
-      off();
-      reject(new Error(`an ingest worker exited with code ${code} before it was ready`));
-    };
-    const off = () => {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-    };
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-  });
 }
 
 /** V8's heap-size flags: a worker's execArgv may not carry them, and they must not size its heap. */
