@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLICK_ID_PARAMS, createUrlCleaner, DEFAULT_STRIP_PARAMS, MAX_UTM_LENGTH, referrerHost } from './url.js';
+import { CLICK_ID_PARAMS, createUrlCleaner, DEFAULT_STRIP_PARAMS, MAX_UTM_LENGTH, referrerHost, URL_CACHE_SIZE } from './url.js';
 
 const clean = createUrlCleaner();
 
@@ -159,5 +159,31 @@ describe('a URL cleaner over a run of events', () => {
     expect(urls.map((u) => cleaner(u))).toEqual(fresh);
     expect(cleaner(urls[0]!)).toBe(cleaner(urls[1]!)); // the same parts, not parsed again
     expect(fresh.map((p) => p.url)).toEqual(['https://shop.example/a?utm_source=x', 'https://shop.example/a?utm_source=x', 'https://shop.example/b', '', 'https://shop.example/a?utm_source=x']);
+  });
+
+  it('remembers recent URLs without a query or fragment, and only those (their parameters may hold secrets)', () => {
+    const cleaner = createUrlCleaner();
+    const plain = 'https://shop.example/p/sku-1';
+    const withQuery = 'https://shop.example/reset?token=abc&page=2';
+    const withFragment = 'https://shop.example/#access_token=abc';
+    const first = [plain, withQuery, withFragment].map((u) => cleaner(u));
+    cleaner('https://shop.example/other'); // the last URL is someone else's now
+    expect(cleaner(plain)).toBe(first[0]);
+    expect(cleaner(withQuery)).not.toBe(first[1]);
+    expect(cleaner(withQuery)).toEqual(first[1]);
+    cleaner(plain);
+    expect(cleaner(withFragment)).not.toBe(first[2]);
+    expect(first.map((p) => p.url)).toEqual(['https://shop.example/p/sku-1', 'https://shop.example/reset?page=2', 'https://shop.example/']);
+  });
+
+  it(`forgets the least recently used URL beyond ${URL_CACHE_SIZE}`, () => {
+    const cleaner = createUrlCleaner();
+    const url = (i: number) => `https://shop.example/p/${i}`;
+    const first = cleaner(url(0));
+    for (let i = 1; i < URL_CACHE_SIZE; i++) cleaner(url(i));
+    expect(cleaner(url(0))).toBe(first); // still held, and now the most recent
+    for (let i = URL_CACHE_SIZE; i < 2 * URL_CACHE_SIZE; i++) cleaner(url(i));
+    expect(cleaner(url(0))).not.toBe(first);
+    expect(cleaner(url(0))).toEqual(first);
   });
 });

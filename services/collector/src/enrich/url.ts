@@ -1,3 +1,5 @@
+import { LruCache } from './lru.js';
+
 /**
  * Query parameters that carry credentials or personal data in shop URLs (password resets,
  * newsletter links, OAuth redirects). Always stripped; the collector config can add more.
@@ -100,6 +102,9 @@ const EQUALS = 0x3d;
 /** & ? / ; # */
 const FRAGMENT_SEPARATORS: ReadonlySet<number> = new Set([0x26, 0x3f, 0x2f, 0x3b, 0x23]);
 
+/** Query-less URLs a cleaner remembers (see createUrlCleaner). */
+export const URL_CACHE_SIZE = 1024;
+
 /**
  * Returns a cleaner that strips DEFAULT_STRIP_PARAMS, CLICK_ID_PARAMS and `extraStripParams`
  * (names compared case-insensitively and percent-decoded) from URLs. Never throws.
@@ -108,15 +113,25 @@ export function createUrlCleaner(extraStripParams: readonly string[] = []): UrlC
   const strip = new Set<string>();
   for (const name of [...DEFAULT_STRIP_PARAMS, ...CLICK_ID_PARAMS, ...extraStripParams]) strip.add(name.toLowerCase());
   // A page's events arrive together and share its URL (and its referrer): the last answer is
-  // kept, so each run of equal URLs is parsed once. The parts are read-only and shared.
+  // kept, so each run of equal URLs is parsed once. Beyond that, a shop's traffic goes to a few
+  // hot pages (home, categories, best-selling products), so the most recent URLs without a query
+  // or fragment are kept too. URLs with one are not: the parameters the cleaner strips (tokens,
+  // e-mail addresses) must not outlive the request, and click ids make them unique anyway.
+  // The parts are read-only and shared.
+  const recent = new LruCache<string, UrlParts>(URL_CACHE_SIZE);
   let lastRaw: string | undefined;
   let lastParts: UrlParts = UNPARSABLE;
   return (raw) => {
-    if (raw !== lastRaw) {
-      lastParts = cleanUrl(raw, strip);
-      lastRaw = raw;
+    if (raw === lastRaw) return lastParts;
+    let parts: UrlParts | undefined;
+    if (raw.includes('?') || raw.includes('#')) parts = cleanUrl(raw, strip);
+    else if ((parts = recent.get(raw)) === undefined) {
+      parts = cleanUrl(raw, strip);
+      recent.set(raw, parts);
     }
-    return lastParts;
+    lastRaw = raw;
+    lastParts = parts;
+    return parts;
   };
 }
 

@@ -16,7 +16,7 @@ export interface EventEnricherOptions {
 }
 
 export class EventEnricher {
-  // One cleaner each for pages and referrers: each remembers its last URL (see createUrlCleaner).
+  // One cleaner each for pages and referrers: each remembers its last and its recent URLs (see createUrlCleaner).
   private readonly cleanPage: ReturnType<typeof createUrlCleaner>;
   private readonly cleanReferrer: ReturnType<typeof createUrlCleaner>;
 
