@@ -1,3 +1,4 @@
+import { isAscii, isUtf8, transcode } from 'node:buffer';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import secureJson from 'secure-json-parse';
@@ -12,7 +13,7 @@ const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as co
 /** The JSON value of a batch body: decompressed within the size bound, parsed without prototype tricks. */
 export async function decodeBody(raw: Uint8Array, contentEncoding: string | undefined): Promise<unknown> {
   const body = await decompress(raw, contentEncoding);
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const text = utf8Text(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   try {
     // Neither key can be spelled without its letters or a \u escape: a body without them needs
     // no check (three substring searches are far cheaper than the checker's two regexes).
@@ -21,6 +22,18 @@ export async function decodeBody(raw: Uint8Array, contentEncoding: string | unde
   } catch (error) {
     throw new HttpError(400, ERROR_CODES.invalidJson, `the body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The body as a string. V8's UTF-8 decoder (Buffer#toString) is fast for ASCII but takes about
+ * 2 ns a byte once the text has any other character, as most shops' bodies do (umlauts, dashes
+ * in titles); ICU's conversion to UTF-16 plus a copy takes a quarter of that (bench bodies:
+ * 14 → 3.4 µs for 6.6 kB). Valid UTF-8 has one decoding, so both give the same string; invalid
+ * UTF-8 keeps Buffer#toString's replacement characters.
+ */
+export function utf8Text(bytes: Buffer): string {
+  if (!isAscii(bytes) && isUtf8(bytes)) return transcode(bytes, 'utf8', 'ucs2').toString('ucs2');
+  return bytes.toString('utf8');
 }
 
 async function decompress(raw: Uint8Array, contentEncoding: string | undefined): Promise<Uint8Array> {
