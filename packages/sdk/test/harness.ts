@@ -72,6 +72,13 @@ export class TestServer {
   replies: Reply[] = [];
   fallback: Reply | undefined;
   preflights = 0;
+  /**
+   * Batches whose events all predate the last reset(): a page of an earlier step or test sent
+   * them as it closed (its final flush can reach the server after the reset). They are answered
+   * but kept out of `received`, so they cannot leak into the next test's expectations.
+   */
+  readonly stale: Received[] = [];
+  private resetAt = Date.now();
   private readonly pages = new Map<string, PageSpec>();
   private server!: Server;
   port = 0;
@@ -95,15 +102,21 @@ export class TestServer {
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          const reply = this.replies.shift() ?? this.fallback ?? { status: 200 };
           let body: any;
           try {
             body = JSON.parse(raw);
           } catch {
             this.invalid.push(`not JSON: ${raw.slice(0, 100)}`);
           }
-          if (body) this.check(body);
-          this.received.push({ path: url.pathname, body, raw, headers: req.headers, status: reply.status, at: Date.now() });
+          const stale = this.predatesReset(body);
+          // A stale batch takes none of the replies the current test scripted.
+          const reply = (stale ? undefined : this.replies.shift()) ?? this.fallback ?? { status: 200 };
+          const received = { path: url.pathname, body, raw, headers: req.headers, status: reply.status, at: Date.now() };
+          if (stale) this.stale.push(received);
+          else {
+            if (body) this.check(body);
+            this.received.push(received);
+          }
           res.writeHead(reply.status, { ...cors, 'content-type': 'application/json', ...reply.headers });
           res.end(reply.body ?? JSON.stringify({ accepted: body?.events?.length ?? 0, rejected: [] }));
         });
@@ -155,6 +168,7 @@ export class TestServer {
 
   /** Forget what was received (between steps of one test). */
   reset(): void {
+    this.resetAt = Date.now();
     this.received.length = 0;
     this.invalid.length = 0;
     this.replies = [];
@@ -184,6 +198,12 @@ export class TestServer {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Every event of the batch was made before the last reset (the page's clock is this machine's). */
+  private predatesReset(body: unknown): boolean {
+    const events = (body as { events?: unknown } | undefined)?.events;
+    return Array.isArray(events) && events.length > 0 && events.every((e) => typeof e?.ts === 'number' && e.ts < this.resetAt);
   }
 
   private check(body: unknown): void {
