@@ -24,6 +24,9 @@ export async function decodeBody(raw: Uint8Array, contentEncoding: string | unde
   }
 }
 
+// buffer.transcode needs ICU: a Node built without Intl lacks it and keeps Buffer#toString.
+const HAS_TRANSCODE = typeof transcode === 'function';
+
 /**
  * The body as a string. V8's UTF-8 decoder (Buffer#toString) is fast for ASCII but takes about
  * 2 ns a byte once the text has any other character, as most shops' bodies do (umlauts, dashes
@@ -32,7 +35,7 @@ export async function decodeBody(raw: Uint8Array, contentEncoding: string | unde
  * UTF-8 keeps Buffer#toString's replacement characters.
  */
 export function utf8Text(bytes: Buffer): string {
-  if (!isAscii(bytes) && isUtf8(bytes)) return transcode(bytes, 'utf8', 'ucs2').toString('ucs2');
+  if (HAS_TRANSCODE && !isAscii(bytes) && isUtf8(bytes)) return transcode(bytes, 'utf8', 'ucs2').toString('ucs2');
   return bytes.toString('utf8');
 }
 
