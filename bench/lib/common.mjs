@@ -364,6 +364,10 @@ export const fmt = {
   ratio: (n, d = 2) => (n === undefined || n === null || Number.isNaN(n) ? '—' : Number(n).toFixed(d)),
 };
 
+export function mean(values) {
+  return values.length === 0 ? undefined : values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
 export function median(values) {
   const v = [...values].sort((a, b) => a - b);
   if (v.length === 0) return undefined;

@@ -18,6 +18,7 @@ import {
   httpStatus,
   loadCollectorModule,
   log,
+  mean,
   median,
   rel,
   scrapeMetrics,
@@ -604,10 +605,7 @@ const verdict = (ok) => (ok ? '✅' : '❌');
 /** The bare server's runs at `b` per batch: before the collector's full-speed run and, if measured, after it. */
 const bareRuns = (r, b) => [r.ceilings.bare[b], r.ceilings.bareAfter?.[b]].filter(Boolean);
 /** The parse-only ceiling at `b` per batch, events/s: the mean of the runs around the collector's. */
-const bareCeiling = (r, b) => {
-  const runs = bareRuns(r, b);
-  return runs.length ? runs.reduce((sum, run) => sum + run.eventsPerSec, 0) / runs.length : undefined;
-};
+const bareCeiling = (r, b) => mean(bareRuns(r, b).map((run) => run.eventsPerSec));
 /** How far the two ceiling runs around the collector's differ, as a share of their mean (machine speed drift). */
 const bareSpread = (r, b) => {
   const runs = bareRuns(r, b);
@@ -1086,7 +1084,7 @@ function parseOnlyRatioReading(r) {
     rows.push({
       b,
       ratio,
-      bare: bare.reduce((sum, run) => sum + perEvent(run.procs.procs.server.cpuPct, run.eventsPerSec), 0) / bare.length,
+      bare: mean(bare.map((run) => perEvent(run.procs.procs.server.cpuPct, run.eventsPerSec))),
       collector: perEvent(e.procs.procs.collector.cpuPct, e.eventsPerSec),
       clickhouse: perEvent(e.procs.procs.clickhouse?.cpuPct ?? 0, e.eventsPerSec),
       worker: threadUsPerEvent(r.profile?.runs?.[b], 'workerSummary', b),
