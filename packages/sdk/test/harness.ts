@@ -73,11 +73,10 @@ export class TestServer {
   fallback: Reply | undefined;
   preflights = 0;
   /**
-   * Batches whose events all predate the last reset(): a page of an earlier step or test sent
-   * them as it closed (its final flush can reach the server after the reset). They are answered
-   * but kept out of `received`, so they cannot leak into the next test's expectations.
+   * A batch whose events all predate the last reset() was sent by a closing page of an earlier
+   * step or test (its final flush can reach the server after the reset): it is answered but not
+   * recorded, so it cannot leak into the next test's expectations.
    */
-  readonly stale: Received[] = [];
   private resetAt = Date.now();
   private readonly pages = new Map<string, PageSpec>();
   private server!: Server;
@@ -108,14 +107,12 @@ export class TestServer {
           } catch {
             this.invalid.push(`not JSON: ${raw.slice(0, 100)}`);
           }
+          // A stale batch (see resetAt) takes none of the current test's scripted replies and is not recorded.
           const stale = this.predatesReset(body);
-          // A stale batch takes none of the replies the current test scripted.
           const reply = (stale ? undefined : this.replies.shift()) ?? this.fallback ?? { status: 200 };
-          const received = { path: url.pathname, body, raw, headers: req.headers, status: reply.status, at: Date.now() };
-          if (stale) this.stale.push(received);
-          else {
+          if (!stale) {
             if (body) this.check(body);
-            this.received.push(received);
+            this.received.push({ path: url.pathname, body, raw, headers: req.headers, status: reply.status, at: Date.now() });
           }
           res.writeHead(reply.status, { ...cors, 'content-type': 'application/json', ...reply.headers });
           res.end(reply.body ?? JSON.stringify({ accepted: body?.events?.length ?? 0, rejected: [] }));
